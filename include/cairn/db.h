@@ -1,0 +1,105 @@
+// DB: the Cairn database handle.
+//
+// Open a database with DB::Open; close it by destroying the object (after every Iterator is
+// destroyed and every Snapshot released). One DB object per directory at a time: a second
+// Open of the same directory, from this process or another, fails with Busy.
+//
+// Thread safety: every method may be called from any number of threads concurrently.
+// Concurrent writes are committed in groups: one thread writes and syncs the WAL for all of
+// them (group commit), so many concurrent durable writers share each fdatasync.
+//
+// Durability (docs/durability.md has the full contract):
+//   - A write with WriteOptions::sync = true (the default) that returns OK is durable: it
+//     survives kill -9, an OS crash and power loss.
+//   - If writing or syncing the WAL fails, the writers of that commit group get IOError with
+//     IsOutcomeUnknown(): the write may or may not survive a reopen, and it is never visible
+//     through this DB object. The database then enters a sticky read-only state: reads and
+//     iterators keep working, every later write returns IOError with IsReadOnly() and the
+//     original cause. Reopen the database to recover exactly what is durable.
+#ifndef CAIRN_DB_H_
+#define CAIRN_DB_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cairn/iterator.h"
+#include "cairn/options.h"
+#include "cairn/status.h"
+#include "cairn/write_batch.h"
+
+namespace cairn {
+
+// A consistent point-in-time view, from DB::GetSnapshot. Opaque; owned by the DB until
+// DB::ReleaseSnapshot.
+class Snapshot {
+ public:
+  // The sequence number the snapshot reads at: every write with a sequence number at or below
+  // it is visible.
+  virtual uint64_t sequence() const = 0;
+
+ protected:
+  virtual ~Snapshot() = default;
+};
+
+class DB {
+ public:
+  // Opens (and, with Options::create_if_missing, creates) the database in directory `dir`,
+  // recovering from the WAL whatever a previous run left. On success *db owns the new
+  // handle. Returns:
+  //   - Busy if the directory is locked by another DB object or process;
+  //   - Corruption if acknowledged data is damaged or missing (see WalRecovery), naming the
+  //     file, offset and sequence range; nothing on disk is changed in that case;
+  //   - InvalidArgument for a missing database without create_if_missing, or an existing one
+  //     with error_if_exists;
+  //   - IOError if the file system fails.
+  static Status Open(const Options& options, const std::string& dir, std::unique_ptr<DB>* db);
+
+  DB() = default;
+  DB(const DB&) = delete;
+  DB& operator=(const DB&) = delete;
+  // Closes the database. Waits for writes in progress. Writes that returned OK with
+  // sync = true are already durable; writes with sync = false are written to the OS.
+  virtual ~DB() = default;
+
+  // Sets key to value. See WriteOptions::sync for what OK means.
+  virtual Status Put(const WriteOptions& options, std::string_view key, std::string_view value) = 0;
+
+  // Removes key (a no-op if absent).
+  virtual Status Delete(const WriteOptions& options, std::string_view key) = 0;
+
+  // Applies every operation of `batch` atomically, also across a crash.
+  virtual Status Write(const WriteOptions& options, const WriteBatch& batch) = 0;
+
+  // Reads the value of key into *value. NotFound if absent.
+  virtual Status Get(const ReadOptions& options, std::string_view key, std::string* value) = 0;
+
+  // Returns a new iterator over the database (see iterator.h). The caller owns it and must
+  // destroy it before the DB. Never null.
+  virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
+
+  // Returns a snapshot of the current state. Release it with ReleaseSnapshot before the DB is
+  // destroyed. Never null.
+  virtual const Snapshot* GetSnapshot() = 0;
+  virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
+
+  // Reads an introspection property into *value; returns false if the name is unknown.
+  // Names (docs/properties.md lists them all):
+  //   "cairn.stats"              human-readable summary of everything below
+  //   "cairn.last-sequence"      last visible sequence number
+  //   "cairn.wal.commits"        commit groups written to the WAL
+  //   "cairn.wal.syncs"          fdatasync calls on the WAL
+  //   "cairn.wal.writes"         writes (batches) committed through the WAL
+  //   "cairn.wal.writes-per-sync" writes acknowledged per fdatasync, as a decimal
+  //   "cairn.wal.live-bytes"     bytes in live WAL files
+  //   "cairn.memtable.bytes"     bytes in the active and immutable MemTables
+  //   "cairn.background-error"   the sticky error, or empty
+  //   "cairn.recovery"           what the last open recovered and repaired
+  //   "cairn.recovery.lost"      with WalRecovery::kSalvage, what was dropped, or empty
+  virtual bool GetProperty(std::string_view name, std::string* value) = 0;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_DB_H_

@@ -1,0 +1,66 @@
+// Options for opening a database, writing and reading. Plain structs with documented
+// defaults; there are no global flags.
+#ifndef CAIRN_OPTIONS_H_
+#define CAIRN_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace cairn {
+
+class Env;
+class Snapshot;
+
+// What recovery does when a WAL is damaged at or before its synced offset, i.e. when
+// acknowledged data has been lost or altered on disk. (A torn tail, damage after the last
+// synced offset, is always repaired by truncation; see docs/durability.md.)
+enum class WalRecovery {
+  // Refuse to open: DB::Open returns Corruption naming the file, the offset and the sequence
+  // range. Nothing on disk is changed. The default.
+  kStrict,
+  // Open with every record before the first damage. Every WAL file from the damaged one on
+  // is first copied to "<name>.corrupt" (kept, never deleted by Cairn); the damaged file is
+  // then truncated at the damage and later WAL files are removed. The exact lost range (file,
+  // offsets, sequence numbers) is written to the LOG and reported by the property
+  // "cairn.recovery.lost".
+  kSalvage,
+};
+
+struct Options {
+  // Where all file system access goes. Not owned; must outlive the DB. nullptr means
+  // Env::Default().
+  Env* env = nullptr;
+
+  // Create the database if the directory holds none. Default true.
+  bool create_if_missing = true;
+
+  // Fail with InvalidArgument if a database already exists. Default false.
+  bool error_if_exists = false;
+
+  // When the active MemTable holds this many bytes it becomes immutable and a new MemTable
+  // with a new WAL file starts. Default 64 MiB.
+  size_t memtable_size_bytes = 64u << 20;
+
+  // See WalRecovery. Default kStrict.
+  WalRecovery wal_recovery = WalRecovery::kStrict;
+};
+
+struct WriteOptions {
+  // true (the default): the write returns OK only after its WAL record, and every record
+  // before it, is durable (fdatasync). It survives kill -9, an OS crash and power loss.
+  //
+  // false: the write returns OK after its record was handed to the operating system with
+  // write(2), before any fdatasync. It survives kill -9 of this process, but an OS crash or a
+  // power cut may lose it (and any other unsynced write). A later synced write makes every
+  // earlier write durable too.
+  bool sync = true;
+};
+
+struct ReadOptions {
+  // Read as of this snapshot (from DB::GetSnapshot). nullptr: the latest committed state.
+  const Snapshot* snapshot = nullptr;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_OPTIONS_H_

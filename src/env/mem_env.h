@@ -1,0 +1,110 @@
+// MemEnv: an in-memory Env that models exactly what a crash keeps.
+//
+// It tracks, for every file, the bytes that were synced (WritableFile::Sync or
+// Env::TruncateFile) and, for every directory, the entries that were synced (Env::SyncDir).
+// A crash keeps only what is durable:
+//   - a file's content reverts to its content at its last sync (or, with torn writes, to a
+//     seeded random mix of old and new 512-byte units, see CrashOptions);
+//   - a directory's entries revert to those at its last SyncDir: a created file whose
+//     directory was never synced disappears, a rename or unlink that was not followed by
+//     SyncDir is undone; hard links share one file (inode).
+//   - a directory itself exists after a crash only if its entry in its parent was synced.
+//     The root "/" always exists.
+//
+// Crash testing with a live DB works in two phases:
+//   1. Freeze: CrashNow(), or ScheduleCrashAtSyncPoint(n), which freezes just before the
+//      n-th sync point (0-based) executes. A sync point is a WritableFile::Sync, an
+//      Env::SyncDir or an Env::TruncateFile. From then on every operation fails with
+//      IOError("MemEnv crashed") and changes nothing, so nothing acknowledged after the
+//      crash instant can succeed. Threads of the old DB may keep running harmlessly.
+//   2. Restart(options): after the old DB object is destroyed, the file system reverts to its
+//      durable state (as of the freeze), locks are dropped, and operations work again.
+// Crash(options) does both at once when no DB is open.
+//
+// Paths are absolute, '/'-separated; empty components and a trailing '/' are ignored.
+// Thread safety: all methods may be called concurrently.
+#ifndef CAIRN_ENV_MEM_ENV_H_
+#define CAIRN_ENV_MEM_ENV_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "cairn/env.h"
+
+namespace cairn {
+
+struct CrashOptions {
+  // false: every file reverts exactly to its synced bytes.
+  // true: torn writes. For each file, the surviving length is a seeded random value between
+  // the synced length and the current length (rounded to 512-byte units, clamped to the
+  // current length); within it, each 512-byte unit that differs from the synced content
+  // independently keeps either its new bytes or its old ones (zeros past the synced length).
+  bool torn_writes = false;
+  uint64_t seed = 0;
+};
+
+class MemEnv final : public Env {
+ public:
+  MemEnv();
+  ~MemEnv() override;
+
+  // --- Env ---
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
+  Result<std::unique_ptr<ReadableFile>> NewReadableFile(const std::string& path) override;
+  Result<bool> FileExists(const std::string& path) override;
+  Result<std::vector<std::string>> GetChildren(const std::string& dir) override;
+  Result<uint64_t> GetFileSize(const std::string& path) override;
+  Status RemoveFile(const std::string& path) override;
+  Status RenameFile(const std::string& from, const std::string& to) override;
+  Status LinkFile(const std::string& from, const std::string& to) override;
+  Status CreateDir(const std::string& path) override;
+  Status RemoveDir(const std::string& path) override;
+  Status SyncDir(const std::string& dir) override;
+  Status TruncateFile(const std::string& path, uint64_t size_bytes) override;
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;
+  uint64_t NowMicros() override;
+  uint64_t NowMonotonicMicros() override;
+  void SleepMicros(uint64_t micros) override;
+  std::thread StartThread(std::function<void()> fn) override;
+  void RandomBytes(void* out, size_t n) override;
+
+  // --- Crash simulation ---
+
+  // Freezes now (see the header comment).
+  void CrashNow();
+  // Freezes just before the sync point with this 0-based index executes.
+  void ScheduleCrashAtSyncPoint(uint64_t index);
+  // Whether a freeze has happened.
+  bool crashed() const;
+  // Reverts to the durable state as of the freeze and resumes. Requires crashed().
+  void Restart(const CrashOptions& options = {});
+  // CrashNow() followed by Restart(options).
+  void Crash(const CrashOptions& options = {});
+
+  // Sync points executed so far (successfully or not), across all files and directories.
+  uint64_t sync_point_count() const;
+
+  // --- Test helpers (bypass crash state and durability tracking) ---
+
+  // Overwrites one byte of an existing file, in both its current and durable content.
+  Status CorruptByte(const std::string& path, uint64_t offset, uint8_t xor_mask);
+  // Replaces a file's content entirely, current and durable (creates it durably if missing).
+  Status SetFileContentsDurably(const std::string& path, std::string_view contents);
+  // The current (not necessarily durable) content of a file.
+  Result<std::string> ReadFileContents(const std::string& path);
+
+  struct Inode;  // defined in mem_env.cc
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_ENV_MEM_ENV_H_
