@@ -1,0 +1,201 @@
+// Opening a database: lock, identity, WAL recovery, and the first new WAL.
+#include <chrono>
+
+#include "db/batch_payload.h"
+#include "db/db_impl.h"
+#include "db/identity.h"
+#include "env/env_util.h"
+#include "util/filename.h"
+#include "wal/wal_recovery.h"
+
+namespace cairn {
+
+Status DBImpl::Open() {
+  if (options_.create_if_missing) {
+    CAIRN_RETURN_IF_ERROR(CreateDirDurably(env_, dir_));
+  } else {
+    auto exists = env_->FileExists(dir_);
+    if (!exists.ok()) {
+      return exists.status();
+    }
+    if (!exists.value()) {
+      return Status::InvalidArgument("no database at " + dir_ + " (create_if_missing is false)");
+    }
+  }
+  auto lock = env_->LockFile(JoinPath(dir_, kLockFileName));
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  lock_ = std::move(lock).value();
+  info_log_ = InfoLog::Open(env_, dir_);
+
+  auto children = env_->GetChildren(dir_);
+  if (!children.ok()) {
+    return children.status();
+  }
+  CAIRN_RETURN_IF_ERROR(LoadOrCreateIdentity(children.value()));
+  CAIRN_RETURN_IF_ERROR(RecoverWal(children.value()));
+  CAIRN_RETURN_IF_ERROR(RemoveLeftoverTemporaries(children.value()));
+  uint64_t prev_log = live_wal_numbers_.empty() ? 0 : live_wal_numbers_.back();
+  CAIRN_RETURN_IF_ERROR(StartNewWal(prev_log));
+  Log("opened " + dir_ + ": " + recovery_report_);
+  return Status::OK();
+}
+
+Status DBImpl::LoadOrCreateIdentity(const std::vector<std::string>& children) {
+  bool has_identity = false;
+  std::string data_files;
+  for (const std::string& name : children) {
+    FileType type;
+    uint64_t number;
+    if (!ParseFileName(name, &type, &number)) {
+      continue;
+    }
+    if (type == FileType::kIdentity) {
+      has_identity = true;
+    } else if (type == FileType::kWal || type == FileType::kQuarantined) {
+      data_files += (data_files.empty() ? "" : ", ") + name;
+    }
+  }
+  if (has_identity) {
+    if (options_.error_if_exists) {
+      return Status::InvalidArgument("database already exists at " + dir_);
+    }
+    return ReadIdentity(env_, dir_, &db_id_).WithContext(JoinPath(dir_, kIdentityFileName));
+  }
+  if (!data_files.empty()) {
+    // IDENTITY is published before any data file exists, so data without it means the
+    // metadata was lost. Opening as a new database would hide that loss.
+    return Status::Corruption("IDENTITY is missing in " + dir_ + " but data files exist (" +
+                              data_files + "); refusing to open it as a new, empty database");
+  }
+  if (!options_.create_if_missing) {
+    return Status::InvalidArgument("no database at " + dir_ + " (create_if_missing is false)");
+  }
+  env_->RandomBytes(db_id_.data(), db_id_.size());
+  CAIRN_RETURN_IF_ERROR(WriteIdentity(env_, dir_, db_id_));
+  Log("created a new database in " + dir_);
+  return Status::OK();
+}
+
+Status DBImpl::RecoverWal(const std::vector<std::string>& children) {
+  std::vector<wal::LogFile> logs;
+  uint64_t max_number = 0;
+  for (const std::string& name : children) {
+    FileType type;
+    uint64_t number;
+    if (!ParseFileName(name, &type, &number)) {
+      continue;
+    }
+    max_number = std::max(max_number, number);
+    if (type == FileType::kWal) {
+      logs.push_back({number, name});
+    }
+  }
+  next_file_number_ = max_number + 1;
+
+  auto recovered = std::make_shared<MemTable>();
+  wal::RecoveryOptions recovery_options;
+  recovery_options.dir = dir_;
+  recovery_options.db_id = db_id_;
+  recovery_options.salvage = options_.wal_recovery == WalRecovery::kSalvage;
+  wal::RecoveryResult result;
+  uint64_t start_micros = env_->NowMonotonicMicros();
+  Status s = wal::RecoverLogs(
+      env_, logs, recovery_options,
+      [&](const wal::Record& record) {
+        return InsertBatchPayload(record.payload, record.seq_count, record.first_seq,
+                                  recovered.get());
+      },
+      &result);
+  if (!s.ok()) {
+    Log("recovery failed: " + s.ToString());
+    return s;
+  }
+  uint64_t elapsed_micros = env_->NowMonotonicMicros() - start_micros;
+  for (const std::string& event : result.events) {
+    Log("recovery: " + event);
+  }
+  for (const wal::LogFile& log : logs) {
+    if (log.number <= result.newest_log_number) {
+      auto size = env_->GetFileSize(JoinPath(dir_, log.name));
+      if (!size.ok()) {
+        return size.status();
+      }
+      live_wal_numbers_.push_back(log.number);
+      closed_wal_bytes_ += size.value();
+    }
+  }
+  std::sort(live_wal_numbers_.begin(), live_wal_numbers_.end());
+  allocated_sequence_ = result.last_sequence;
+  visible_sequence_.store(result.last_sequence, std::memory_order_release);
+  recovery_lost_ = result.lost;
+  recovery_report_ = "replayed " + std::to_string(result.records_replayed) + " records (" +
+                     std::to_string(result.bytes_replayed) + " bytes) from " +
+                     std::to_string(logs.size()) + " WAL files in " +
+                     std::to_string(elapsed_micros / 1000) + " ms; last sequence " +
+                     std::to_string(result.last_sequence);
+  for (const std::string& event : result.events) {
+    recovery_report_ += "; " + event;
+  }
+  auto view = std::make_shared<ReadView>();
+  view->active = std::move(recovered);
+  view_ = std::move(view);
+  return Status::OK();
+}
+
+Status DBImpl::RemoveLeftoverTemporaries(const std::vector<std::string>& children) {
+  bool removed = false;
+  for (const std::string& name : children) {
+    FileType type;
+    uint64_t number;
+    if (ParseFileName(name, &type, &number) && type == FileType::kTemp) {
+      CAIRN_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(dir_, name)));
+      Log("removed leftover temporary file " + name);
+      removed = true;
+    }
+  }
+  return removed ? env_->SyncDir(dir_) : Status::OK();
+}
+
+Status DBImpl::StartNewWal(uint64_t prev_log_number) {
+  uint64_t number = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    number = next_file_number_++;
+  }
+  wal::FileHeader header;
+  header.magic = wal::kWalMagic;
+  header.file_number = number;
+  header.prev_file_number = prev_log_number;
+  header.db_id = db_id_;
+  auto writer = wal::WalWriter::Create(env_, dir_, JoinPath(dir_, WalFileName(number)), header);
+  if (!writer.ok()) {
+    return writer.status().WithContext("creating " + WalFileName(number));
+  }
+  uint64_t old_bytes = 0;
+  if (wal_ != nullptr) {
+    old_bytes = wal_->written_offset();
+    Status closed = wal_->Close();
+    if (!closed.ok()) {
+      // Its bytes were synced before the switch; a close error loses nothing.
+      Log("closing " + WalFileName(wal_->file_number()) + ": " + closed.ToString());
+    }
+  }
+  wal_ = std::move(writer).value();
+  active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto view = std::make_shared<ReadView>();
+  view->active = std::make_shared<MemTable>();
+  if (view_->active->entry_count() > 0) {
+    view->immutables.push_back(view_->active);
+  }
+  view->immutables.insert(view->immutables.end(), view_->immutables.begin(),
+                          view_->immutables.end());
+  view_ = std::move(view);
+  closed_wal_bytes_ += old_bytes;
+  live_wal_numbers_.push_back(number);
+  return Status::OK();
+}
+
+}  // namespace cairn

@@ -1,0 +1,49 @@
+#include "db/write_queue.h"
+
+#include <cassert>
+
+#include "util/constants.h"
+
+namespace cairn {
+
+bool WriteQueue::JoinAndWaitForLeadership(Writer* writer) {
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.push_back(writer);
+  writer->cv.wait(lock, [&] { return writer->done || queue_.front() == writer; });
+  return !writer->done;
+}
+
+std::vector<WriteQueue::Writer*> WriteQueue::FormGroup(Writer* leader) {
+  std::lock_guard<std::mutex> lock(mu_);
+  assert(!queue_.empty() && queue_.front() == leader);
+  size_t bytes = leader->batch->ApproximateSizeBytes();
+  size_t limit = bytes <= kSmallBatchBytes ? kSmallBatchGroupBytes : kMaxGroupCommitBytes;
+  std::vector<Writer*> group;
+  group.push_back(leader);
+  for (size_t i = 1; i < queue_.size(); i++) {
+    size_t next = queue_[i]->batch->ApproximateSizeBytes();
+    if (bytes + next > limit) {
+      break;
+    }
+    bytes += next;
+    group.push_back(queue_[i]);
+  }
+  return group;
+}
+
+void WriteQueue::FinishGroup(const std::vector<Writer*>& group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Writer* writer : group) {
+    assert(queue_.front() == writer);
+    queue_.pop_front();
+    if (writer != group.front()) {
+      writer->done = true;
+      writer->cv.notify_one();
+    }
+  }
+  if (!queue_.empty()) {
+    queue_.front()->cv.notify_one();  // the next leader
+  }
+}
+
+}  // namespace cairn

@@ -1,0 +1,54 @@
+// WriteQueue: group commit. Concurrent writers queue up; the writer at the front becomes the
+// leader, takes a group of the writers behind it, commits them all with one WAL write and at
+// most one fdatasync, and then wakes each with its own result. The next writer in line then
+// leads the next group, so commits are strictly ordered.
+//
+// Thread safety: all methods are thread-safe. The queue has its own mutex; the leader holds
+// no lock while it commits.
+#ifndef CAIRN_DB_WRITE_QUEUE_H_
+#define CAIRN_DB_WRITE_QUEUE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "cairn/status.h"
+#include "cairn/write_batch.h"
+
+namespace cairn {
+
+class WriteQueue {
+ public:
+  struct Writer {
+    Writer(const WriteBatch* b, bool s) : batch(b), sync(s) {}
+    const WriteBatch* const batch;
+    const bool sync;
+    uint64_t first_sequence = 0;  // assigned by the leader
+    Status status;                // set before done
+    bool done = false;            // guarded by the queue's mutex
+    std::condition_variable cv;
+  };
+
+  // Queues `writer` and blocks until it is either done (a leader committed it: return false,
+  // its status is set) or at the front of the queue (return true: the caller is the leader
+  // and must call FormGroup and then FinishGroup).
+  bool JoinAndWaitForLeadership(Writer* writer);
+
+  // Called by the leader: the group it commits, starting with itself. The group is bounded
+  // by bytes (kMaxGroupCommitBytes; less behind a small leader batch).
+  std::vector<Writer*> FormGroup(Writer* leader);
+
+  // Called by the leader after setting each writer's status: removes the group from the
+  // queue, wakes its members, and hands leadership to the next writer in line.
+  void FinishGroup(const std::vector<Writer*>& group);
+
+ private:
+  std::mutex mu_;
+  std::deque<Writer*> queue_;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_DB_WRITE_QUEUE_H_

@@ -1,0 +1,198 @@
+// SkipList: an ordered set with one writer and any number of concurrent lock-free readers.
+//
+// Invariants that make lock-free reads safe:
+//   - nodes are never removed or changed after insertion (memory comes from an Arena and is
+//     freed only when the whole list is destroyed);
+//   - a node is fully initialised before it is published with a release store of its
+//     predecessor's next pointer; readers follow pointers with acquire loads, so they see
+//     either the old list or the new node complete.
+// The writer must be externally serialised (in Cairn: the group-commit leader, or recovery).
+// `Comparator` is a callable `int(const Key&, const Key&)`.
+#ifndef CAIRN_MEMTABLE_SKIPLIST_H_
+#define CAIRN_MEMTABLE_SKIPLIST_H_
+
+#include <atomic>
+#include <cassert>
+#include <cstdint>
+#include <new>
+#include <random>
+
+#include "memtable/arena.h"
+
+namespace cairn {
+
+template <typename Key, typename Comparator>
+class SkipList {
+ private:
+  struct Node;
+
+ public:
+  SkipList(Comparator compare, Arena* arena)
+      : compare_(compare), arena_(arena), head_(NewNode(Key(), kMaxHeight)), rng_(0x5eed) {
+    for (int i = 0; i < kMaxHeight; i++) {
+      head_->SetNext(i, nullptr);
+    }
+  }
+  SkipList(const SkipList&) = delete;
+  SkipList& operator=(const SkipList&) = delete;
+
+  // Inserts `key`, which must not compare equal to any key present. Writer only.
+  void Insert(const Key& key) {
+    Node* prev[kMaxHeight];
+    Node* found = FindGreaterOrEqual(key, prev);
+    assert(found == nullptr || compare_(found->key, key) != 0);
+    (void)found;
+    int height = RandomHeight();
+    int current = max_height_.load(std::memory_order_relaxed);
+    if (height > current) {
+      for (int i = current; i < height; i++) {
+        prev[i] = head_;
+      }
+      // Readers that see the new height before the node find head_ pointing at nullptr on
+      // the new levels, which they treat as the end of that level: harmless.
+      max_height_.store(height, std::memory_order_relaxed);
+    }
+    Node* node = NewNode(key, height);
+    for (int i = 0; i < height; i++) {
+      node->SetNextRelaxed(i, prev[i]->NextRelaxed(i));
+      prev[i]->SetNext(i, node);  // publishes the node on level i
+    }
+  }
+
+  // A cursor over the list. Valid while the list lives.
+  class Iterator {
+   public:
+    explicit Iterator(const SkipList* list) : list_(list) {}
+    bool Valid() const { return node_ != nullptr; }
+    const Key& key() const {
+      assert(Valid());
+      return node_->key;
+    }
+    void Next() {
+      assert(Valid());
+      node_ = node_->Next(0);
+    }
+    void Prev() {
+      assert(Valid());
+      node_ = list_->FindLessThan(node_->key);
+      if (node_ == list_->head_) {
+        node_ = nullptr;
+      }
+    }
+    void Seek(const Key& target) { node_ = list_->FindGreaterOrEqual(target, nullptr); }
+    void SeekToFirst() { node_ = list_->head_->Next(0); }
+    void SeekToLast() {
+      node_ = list_->FindLast();
+      if (node_ == list_->head_) {
+        node_ = nullptr;
+      }
+    }
+
+   private:
+    const SkipList* list_;
+    Node* node_ = nullptr;
+  };
+
+ private:
+  static constexpr int kMaxHeight = 12;
+  static constexpr unsigned kBranching = 4;
+
+  struct Node {
+    explicit Node(const Key& k) : key(k) {}
+    Key const key;
+
+    Node* Next(int level) const { return next_[level].load(std::memory_order_acquire); }
+    void SetNext(int level, Node* node) { next_[level].store(node, std::memory_order_release); }
+    Node* NextRelaxed(int level) const { return next_[level].load(std::memory_order_relaxed); }
+    void SetNextRelaxed(int level, Node* node) {
+      next_[level].store(node, std::memory_order_relaxed);
+    }
+
+    // Over-allocated: a node of height h has h slots here.
+    std::atomic<Node*> next_[1];
+  };
+
+  Node* NewNode(const Key& key, int height) {
+    size_t bytes = sizeof(Node) + sizeof(std::atomic<Node*>) * static_cast<size_t>(height - 1);
+    char* memory = arena_->Allocate(bytes);
+    Node* node = new (memory) Node(key);
+    for (int i = 1; i < height; i++) {
+      new (&node->next_[i]) std::atomic<Node*>(nullptr);
+    }
+    return node;
+  }
+
+  int RandomHeight() {
+    int height = 1;
+    while (height < kMaxHeight && (rng_() % kBranching) == 0) {
+      height++;
+    }
+    return height;
+  }
+
+  bool KeyIsAfterNode(const Key& key, Node* node) const {
+    return node != nullptr && compare_(node->key, key) < 0;
+  }
+
+  // The first node >= key; fills prev[level] with the last node < key on each level.
+  Node* FindGreaterOrEqual(const Key& key, Node** prev) const {
+    Node* x = head_;
+    int level = max_height_.load(std::memory_order_relaxed) - 1;
+    for (;;) {
+      Node* next = x->Next(level);
+      if (KeyIsAfterNode(key, next)) {
+        x = next;
+      } else {
+        if (prev != nullptr) {
+          prev[level] = x;
+        }
+        if (level == 0) {
+          return next;
+        }
+        level--;
+      }
+    }
+  }
+
+  // The last node < key, or head_.
+  Node* FindLessThan(const Key& key) const {
+    Node* x = head_;
+    int level = max_height_.load(std::memory_order_relaxed) - 1;
+    for (;;) {
+      Node* next = x->Next(level);
+      if (next != nullptr && compare_(next->key, key) < 0) {
+        x = next;
+      } else if (level == 0) {
+        return x;
+      } else {
+        level--;
+      }
+    }
+  }
+
+  // The last node, or head_ if empty.
+  Node* FindLast() const {
+    Node* x = head_;
+    int level = max_height_.load(std::memory_order_relaxed) - 1;
+    for (;;) {
+      Node* next = x->Next(level);
+      if (next != nullptr) {
+        x = next;
+      } else if (level == 0) {
+        return x;
+      } else {
+        level--;
+      }
+    }
+  }
+
+  Comparator const compare_;
+  Arena* const arena_;
+  Node* const head_;
+  std::atomic<int> max_height_{1};
+  std::minstd_rand rng_;  // writer only
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_MEMTABLE_SKIPLIST_H_

@@ -1,0 +1,44 @@
+// Every file Cairn creates in a database directory, named and parsed in one place.
+//
+//   IDENTITY            the database id (docs/file-layout.md)
+//   LOCK                held with flock while a DB object has the directory open
+//   LOG, LOG.old        the human-readable info log and its predecessor
+//   NNNNNN.wal          a write-ahead log, NNNNNN its file number (at least 6 digits)
+//   NNNNNN.wal.corrupt  a log quarantined by salvage recovery; never deleted by Cairn
+//   NAME.tmp            a file being published (env_util PublishFile); removed at open
+//
+// Any other name is not Cairn's, and Cairn never touches it.
+#ifndef CAIRN_UTIL_FILENAME_H_
+#define CAIRN_UTIL_FILENAME_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cairn {
+
+enum class FileType {
+  kIdentity,
+  kLock,
+  kInfoLog,
+  kInfoLogOld,
+  kWal,
+  kQuarantined,
+  kTemp,
+};
+
+inline constexpr std::string_view kIdentityFileName = "IDENTITY";
+inline constexpr std::string_view kLockFileName = "LOCK";
+inline constexpr std::string_view kInfoLogFileName = "LOG";
+inline constexpr std::string_view kInfoLogOldFileName = "LOG.old";
+
+// "000123.wal"
+std::string WalFileName(uint64_t number);
+
+// Parses a directory entry name. Returns false for names that are not Cairn's. *number is
+// set for numbered types (kWal, kQuarantined), else 0.
+bool ParseFileName(std::string_view name, FileType* type, uint64_t* number);
+
+}  // namespace cairn
+
+#endif  // CAIRN_UTIL_FILENAME_H_

@@ -1,0 +1,111 @@
+#include "wal/wal_codec.h"
+
+#include <cstring>
+
+#include "util/coding.h"
+#include "util/constants.h"
+#include "util/crc32c.h"
+
+namespace cairn::wal {
+
+static_assert(kFileHeaderSize == 8 + 4 + 4 + 8 + 8 + 16 + 4 + 4);
+static_assert(kFileHeaderCrcOffset + 4 == kFileHeaderSize);
+static_assert(kRecordHeaderSize == 4 + 4 + 1 + 3 + 4 + 8 + 8);
+static_assert(kMaxRecordPayloadBytes <= UINT32_MAX, "payload length is a u32");
+
+void EncodeFileHeader(const FileHeader& header, std::string* out) {
+  size_t start = out->size();
+  out->append(header.magic.data(), header.magic.size());
+  PutFixed32(out, kFormatVersion);
+  PutFixed32(out, static_cast<uint32_t>(kFileHeaderSize));
+  PutFixed64(out, header.file_number);
+  PutFixed64(out, header.prev_file_number);
+  out->append(reinterpret_cast<const char*>(header.db_id.data()), header.db_id.size());
+  PutFixed32(out, 0);  // reserved
+  uint32_t crc = crc32c::Value(out->data() + start, kFileHeaderCrcOffset);
+  PutFixed32(out, crc32c::Mask(crc));
+  assert(out->size() - start == kFileHeaderSize);
+}
+
+Status DecodeFileHeader(std::string_view bytes, std::string_view expected_magic,
+                        FileHeader* header) {
+  if (bytes.size() < kFileHeaderSize) {
+    return Status::Corruption("file header truncated: " + std::to_string(bytes.size()) +
+                              " of " + std::to_string(kFileHeaderSize) + " bytes");
+  }
+  if (bytes.substr(0, 8) != expected_magic) {
+    return Status::Corruption("bad magic: not a " + std::string(expected_magic) + " file");
+  }
+  uint32_t stored_crc = DecodeFixed32(bytes.data() + kFileHeaderCrcOffset);
+  if (crc32c::Unmask(stored_crc) != crc32c::Value(bytes.data(), kFileHeaderCrcOffset)) {
+    return Status::Corruption("file header checksum mismatch");
+  }
+  uint32_t version = DecodeFixed32(bytes.data() + 8);
+  if (version != kFormatVersion) {
+    return Status::NotSupported("format version " + std::to_string(version) +
+                                " (this build reads version " + std::to_string(kFormatVersion) +
+                                ")");
+  }
+  if (DecodeFixed32(bytes.data() + 12) != kFileHeaderSize) {
+    return Status::Corruption("unexpected header size");
+  }
+  if (DecodeFixed32(bytes.data() + 48) != 0) {
+    return Status::Corruption("nonzero reserved header field");
+  }
+  header->magic = expected_magic;
+  header->file_number = DecodeFixed64(bytes.data() + 16);
+  header->prev_file_number = DecodeFixed64(bytes.data() + 24);
+  std::memcpy(header->db_id.data(), bytes.data() + 32, header->db_id.size());
+  return Status::OK();
+}
+
+void EncodeRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint64_t synced_offset,
+                  std::string_view payload, std::string* out) {
+  assert(payload.size() <= kMaxRecordPayloadBytes);
+  size_t start = out->size();
+  PutFixed32(out, 0);  // crc, filled in below
+  PutFixed32(out, static_cast<uint32_t>(payload.size()));
+  out->push_back(static_cast<char>(type));
+  out->append(3, '\0');
+  PutFixed32(out, seq_count);
+  PutFixed64(out, first_seq);
+  PutFixed64(out, synced_offset);
+  uint32_t crc = crc32c::Value(out->data() + start + 4, kRecordHeaderSize - 4);
+  crc = crc32c::Extend(crc, payload.data(), payload.size());
+  EncodeFixed32(out->data() + start, crc32c::Mask(crc));
+  out->append(payload.data(), payload.size());
+}
+
+Status DecodeRecordHeader(std::string_view header, uint64_t max_payload_bytes, Record* record,
+                          uint32_t* payload_length, uint32_t* stored_crc) {
+  assert(header.size() == kRecordHeaderSize);
+  const char* p = header.data();
+  *stored_crc = DecodeFixed32(p);
+  *payload_length = DecodeFixed32(p + 4);
+  auto type = static_cast<uint8_t>(p[8]);
+  if (p[9] != 0 || p[10] != 0 || p[11] != 0) {
+    return Status::Corruption("nonzero reserved record bytes");
+  }
+  if (!IsKnownRecordType(type)) {
+    return Status::Corruption("unknown record type " + std::to_string(type));
+  }
+  if (*payload_length > kMaxRecordPayloadBytes || *payload_length > max_payload_bytes) {
+    return Status::Corruption("record length " + std::to_string(*payload_length) +
+                              " exceeds bound " +
+                              std::to_string(std::min<uint64_t>(max_payload_bytes,
+                                                                kMaxRecordPayloadBytes)));
+  }
+  record->type = static_cast<RecordType>(type);
+  record->seq_count = DecodeFixed32(p + 12);
+  record->first_seq = DecodeFixed64(p + 16);
+  record->synced_offset = DecodeFixed64(p + 24);
+  return Status::OK();
+}
+
+bool RecordChecksumMatches(std::string_view header, std::string_view payload, uint32_t stored_crc) {
+  uint32_t crc = crc32c::Value(header.data() + 4, kRecordHeaderSize - 4);
+  crc = crc32c::Extend(crc, payload.data(), payload.size());
+  return crc32c::Unmask(stored_crc) == crc;
+}
+
+}  // namespace cairn::wal

@@ -1,0 +1,38 @@
+// Encoding and validation of WAL file headers and record headers. Pure functions over
+// bytes, shared by the writer, the reader and `cairn verify`; nothing here does I/O.
+#ifndef CAIRN_WAL_WAL_CODEC_H_
+#define CAIRN_WAL_WAL_CODEC_H_
+
+#include <string>
+#include <string_view>
+
+#include "cairn/status.h"
+#include "wal/wal_format.h"
+
+namespace cairn::wal {
+
+// Appends the 56-byte header.
+void EncodeFileHeader(const FileHeader& header, std::string* out);
+
+// Decodes and checks a header: size, magic (must equal `expected_magic`), version, header
+// size and checksum. Corruption (or NotSupported for a newer version) names what failed.
+Status DecodeFileHeader(std::string_view bytes, std::string_view expected_magic,
+                        FileHeader* header);
+
+// Appends one record (header and payload).
+void EncodeRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint64_t synced_offset,
+                  std::string_view payload, std::string* out);
+
+// Checks the fields of a 32-byte record header that can be checked without the payload:
+// reserved bytes, type, and payload length against `max_payload_bytes` (the smaller of the
+// format's limit and the bytes left in the file). On success fills every field of *record
+// except `offset` and `payload`, and sets *payload_length and *stored_crc.
+Status DecodeRecordHeader(std::string_view header, uint64_t max_payload_bytes, Record* record,
+                          uint32_t* payload_length, uint32_t* stored_crc);
+
+// Whether `stored_crc` matches the 32-byte header and the payload.
+bool RecordChecksumMatches(std::string_view header, std::string_view payload, uint32_t stored_crc);
+
+}  // namespace cairn::wal
+
+#endif  // CAIRN_WAL_WAL_CODEC_H_

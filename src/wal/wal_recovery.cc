@@ -1,0 +1,299 @@
+#include "wal/wal_recovery.h"
+
+#include <algorithm>
+
+#include "env/env_util.h"
+#include "wal/wal_reader.h"
+
+namespace cairn::wal {
+namespace {
+
+constexpr size_t kCopyChunkBytes = 1u << 20;
+constexpr std::string_view kQuarantineSuffix = ".corrupt";
+
+std::string SeqRange(uint64_t first, uint64_t last) {
+  if (last < first) {
+    return "sequence numbers from " + std::to_string(first) + " on (end unknown)";
+  }
+  return "sequence numbers " + std::to_string(first) + ".." + std::to_string(last);
+}
+
+// Where the first unrecoverable damage is, for the error message or the salvage.
+struct Damage {
+  bool found = false;
+  size_t log_index = 0;
+  uint64_t offset = 0;  // 0: the log is unusable from its header on
+  std::string reason;
+};
+
+class LogRecovery {
+ public:
+  LogRecovery(Env* env, std::vector<LogFile> logs, const RecoveryOptions& options,
+              const RecordHandler& apply, RecoveryResult* result)
+      : env_(env), logs_(std::move(logs)), options_(options), apply_(apply), result_(result) {
+    std::sort(logs_.begin(), logs_.end(),
+              [](const LogFile& a, const LogFile& b) { return a.number < b.number; });
+  }
+
+  Status Run() {
+    for (size_t i = 0; i < logs_.size() && !damage_.found && !remove_newest_; i++) {
+      CAIRN_RETURN_IF_ERROR(ReplayLog(i));
+    }
+    if (damage_.found) {
+      CAIRN_RETURN_IF_ERROR(ReportDamage());
+    }
+    return Repair();
+  }
+
+ private:
+  std::string Path(size_t i) const { return JoinPath(options_.dir, logs_[i].name); }
+  bool IsNewest(size_t i) const { return i + 1 == logs_.size(); }
+
+  Status ReplayLog(size_t i);
+  Status CheckHeader(size_t i, const FileHeader& header, std::string* problem) const;
+  Status OnDamage(size_t i, WalReader* reader);
+  Status MaxSequenceFrom(size_t first_log, uint64_t* max_seq);
+  Status ReportDamage();
+  Status Repair();
+  Status Salvage();
+  Status CopyFile(const std::string& from, const std::string& to);
+
+  Env* const env_;
+  std::vector<LogFile> logs_;
+  const RecoveryOptions& options_;
+  const RecordHandler& apply_;
+  RecoveryResult* const result_;
+
+  uint64_t valid_end_ = 0;  // end of the last valid record of the log being replayed
+  bool remove_newest_ = false;
+  Damage damage_;
+  uint64_t lost_after_max_seq_ = 0;  // highest sequence number seen past the damage
+};
+
+Status LogRecovery::CheckHeader(size_t i, const FileHeader& header, std::string* problem) const {
+  if (header.file_number != logs_[i].number) {
+    *problem = "header names log " + std::to_string(header.file_number) +
+               " (a misplaced or recycled file)";
+  } else if (header.db_id != options_.db_id) {
+    *problem = "header belongs to another database (database id mismatch)";
+  } else if (i == 0 && header.prev_file_number >= options_.first_prev_bound) {
+    *problem = "its predecessor, log " + std::to_string(header.prev_file_number) +
+               ", is missing";
+  } else if (i > 0 && header.prev_file_number != logs_[i - 1].number) {
+    *problem = "its predecessor is log " + std::to_string(header.prev_file_number) +
+               " but the previous log present is " + std::to_string(logs_[i - 1].number) +
+               (header.prev_file_number > logs_[i - 1].number ? " (a log is missing)" : "");
+  }
+  return Status::OK();
+}
+
+Status LogRecovery::ReplayLog(size_t i) {
+  auto opened = WalReader::Open(env_, Path(i));
+  if (!opened.ok()) {
+    return opened.status();
+  }
+  WalReader* reader = opened.value().get();
+  FileHeader header;
+  Status header_status = reader->ReadHeader(kWalMagic, &header);
+  if (!header_status.ok()) {
+    if (header_status.IsNotSupported() || header_status.IsIOError()) {
+      return header_status.WithContext(logs_[i].name);
+    }
+    if (IsNewest(i) && reader->file_size() <= kFileHeaderSize) {
+      // Created, never completed: records are written only after the header is durable.
+      remove_newest_ = true;
+      result_->events.push_back("removed " + logs_[i].name + " (" +
+                                std::to_string(reader->file_size()) +
+                                " bytes): the process stopped while creating it (" +
+                                header_status.message() + ")");
+      return Status::OK();
+    }
+    damage_ = Damage{true, i, 0, header_status.message()};
+    return Status::OK();
+  }
+  std::string problem;
+  CAIRN_RETURN_IF_ERROR(CheckHeader(i, header, &problem));
+  if (!problem.empty()) {
+    damage_ = Damage{true, i, 0, problem};
+    return Status::OK();
+  }
+  valid_end_ = kFileHeaderSize;
+  for (;;) {
+    Record record;
+    WalReader::Outcome outcome;
+    CAIRN_RETURN_IF_ERROR(reader->Next(&record, &outcome));
+    if (outcome == WalReader::Outcome::kEnd) {
+      return Status::OK();
+    }
+    if (outcome == WalReader::Outcome::kDamage) {
+      return OnDamage(i, reader);
+    }
+    if (record.type != RecordType::kBatch ||
+        (result_->records_replayed > 0 && record.first_seq <= result_->last_sequence)) {
+      damage_ = Damage{true, i, record.offset,
+                       record.type != RecordType::kBatch
+                           ? "record of a non-WAL type"
+                           : "sequence number " + std::to_string(record.first_seq) +
+                                 " does not follow " + std::to_string(result_->last_sequence)};
+      return Status::OK();
+    }
+    Status applied = apply_(record);
+    if (!applied.ok()) {
+      return applied.WithContext("WAL " + logs_[i].name + " offset " +
+                                 std::to_string(record.offset));
+    }
+    result_->records_replayed++;
+    result_->bytes_replayed += record.end_offset() - record.offset;
+    result_->last_sequence = std::max(result_->last_sequence, record.last_seq());
+    valid_end_ = record.end_offset();
+  }
+}
+
+Status LogRecovery::OnDamage(size_t i, WalReader* reader) {
+  uint64_t offset = reader->damage_offset();
+  DamageScan scan;
+  CAIRN_RETURN_IF_ERROR(reader->ScanAfterDamage(offset, &scan));
+  if (scan.intact_records_after > 0) {
+    lost_after_max_seq_ = std::max(lost_after_max_seq_, scan.max_seq_after);
+  }
+  if (IsNewest(i) && scan.max_synced_offset_after <= offset) {
+    // Nothing after the damage proves the damaged bytes were ever durable: a torn tail.
+    result_->events.push_back(
+        "cut torn tail of " + logs_[i].name + ": bytes [" + std::to_string(offset) + ", " +
+        std::to_string(reader->file_size()) + ") (" + reader->damage_reason() + "; " +
+        std::to_string(scan.intact_records_after) + " intact unacknowledged records after it)");
+    return Status::OK();
+  }
+  std::string why = reader->damage_reason();
+  if (!IsNewest(i)) {
+    why += "; the log was synced in full before its successor " + logs_[i + 1].name +
+           " was created, so this is acknowledged data";
+  } else {
+    why += "; an intact record after it shows bytes up to offset " +
+           std::to_string(scan.max_synced_offset_after) + " had been synced";
+  }
+  damage_ = Damage{true, i, offset, why};
+  return Status::OK();
+}
+
+Status LogRecovery::MaxSequenceFrom(size_t first_log, uint64_t* max_seq) {
+  for (size_t i = first_log; i < logs_.size(); i++) {
+    auto opened = WalReader::Open(env_, Path(i));
+    if (!opened.ok()) {
+      return opened.status();
+    }
+    FileHeader header;
+    if (!opened.value()->ReadHeader(kWalMagic, &header).ok()) {
+      DamageScan scan;
+      CAIRN_RETURN_IF_ERROR(opened.value()->ScanAfterDamage(0, &scan));
+      *max_seq = std::max(*max_seq, scan.max_seq_after);
+      continue;
+    }
+    DamageScan scan;
+    CAIRN_RETURN_IF_ERROR(opened.value()->ScanAfterDamage(kFileHeaderSize - 1, &scan));
+    *max_seq = std::max(*max_seq, scan.max_seq_after);
+  }
+  return Status::OK();
+}
+
+Status LogRecovery::ReportDamage() {
+  uint64_t max_seq = lost_after_max_seq_;
+  CAIRN_RETURN_IF_ERROR(MaxSequenceFrom(damage_.log_index + 1, &max_seq));
+  std::string where = logs_[damage_.log_index].name + " offset " + std::to_string(damage_.offset);
+  std::string seqs = SeqRange(result_->last_sequence + 1, max_seq);
+  if (!options_.salvage) {
+    return Status::Corruption("WAL " + where + ": " + damage_.reason + "; " + seqs +
+                              " are affected (open with WalRecovery::kSalvage to keep what "
+                              "precedes the damage)");
+  }
+  result_->lost = "dropped " + where + " to the end";
+  for (size_t i = damage_.log_index + 1; i < logs_.size(); i++) {
+    result_->lost += ", " + logs_[i].name;
+  }
+  result_->lost += " (" + damage_.reason + "); " + seqs + " lost; originals kept as *" +
+                   std::string(kQuarantineSuffix);
+  result_->events.push_back("salvage: " + result_->lost);
+  return Status::OK();
+}
+
+Status LogRecovery::CopyFile(const std::string& from, const std::string& to) {
+  auto source = env_->NewReadableFile(from);
+  if (!source.ok()) {
+    return source.status();
+  }
+  auto size = source.value()->Size();
+  if (!size.ok()) {
+    return size.status();
+  }
+  auto dest = env_->NewWritableFile(to);
+  if (!dest.ok()) {
+    return dest.status();
+  }
+  std::string buffer(kCopyChunkBytes, '\0');
+  for (uint64_t offset = 0; offset < size.value();) {
+    std::string_view chunk;
+    CAIRN_RETURN_IF_ERROR(source.value()->Read(offset, buffer.size(), buffer.data(), &chunk));
+    if (chunk.empty()) {
+      return Status::IOError("unexpected end of " + from + " while copying");
+    }
+    CAIRN_RETURN_IF_ERROR(dest.value()->Append(chunk));
+    offset += chunk.size();
+  }
+  CAIRN_RETURN_IF_ERROR(dest.value()->Sync());
+  return dest.value()->Close();
+}
+
+Status LogRecovery::Salvage() {
+  // Order: keep a durable copy of every damaged byte first, then cut. A crash at any step
+  // leaves either the untouched logs (the salvage reruns) or the salvaged state.
+  size_t k = damage_.log_index;
+  for (size_t i = k; i < logs_.size(); i++) {
+    std::string quarantine = Path(i) + std::string(kQuarantineSuffix);
+    if (i == k && damage_.offset > 0) {
+      CAIRN_RETURN_IF_ERROR(CopyFile(Path(i), quarantine));
+    } else {
+      CAIRN_RETURN_IF_ERROR(env_->RenameFile(Path(i), quarantine));
+    }
+  }
+  CAIRN_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
+  if (damage_.offset > 0) {
+    CAIRN_RETURN_IF_ERROR(env_->TruncateFile(Path(k), damage_.offset));
+    result_->newest_log_number = logs_[k].number;
+  } else {
+    result_->newest_log_number = k > 0 ? logs_[k - 1].number : 0;
+  }
+  return Status::OK();
+}
+
+Status LogRecovery::Repair() {
+  if (damage_.found) {
+    return Salvage();
+  }
+  if (logs_.empty()) {
+    return Status::OK();
+  }
+  size_t newest = logs_.size() - 1;
+  if (remove_newest_) {
+    CAIRN_RETURN_IF_ERROR(env_->RemoveFile(Path(newest)));
+    CAIRN_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
+    result_->newest_log_number = newest > 0 ? logs_[newest - 1].number : 0;
+    return Status::OK();
+  }
+  // Truncating to the valid end also makes the kept bytes durable: the previous process may
+  // have written records it never synced, and a newer log must not become durable while this
+  // one's tail is not. The cut, if any, is already in result_->events.
+  CAIRN_RETURN_IF_ERROR(env_->TruncateFile(Path(newest), valid_end_));
+  result_->newest_log_number = logs_[newest].number;
+  return Status::OK();
+}
+
+}  // namespace
+
+Status RecoverLogs(Env* env, const std::vector<LogFile>& logs, const RecoveryOptions& options,
+                   const RecordHandler& apply, RecoveryResult* result) {
+  *result = RecoveryResult();
+  LogRecovery recovery(env, logs, options, apply, result);
+  return recovery.Run();
+}
+
+}  // namespace cairn::wal

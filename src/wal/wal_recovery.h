@@ -1,0 +1,64 @@
+// Recovery of a database's WAL files at open: replay, and the decision between a torn tail
+// (repaired) and lost acknowledged data (Corruption, or salvage when asked for).
+//
+// The decision table, with the test that checks each row, is in docs/durability.md. In short:
+//   - Logs form a chain: each header names its predecessor. A gap is a missing log.
+//   - Every log but the newest was fully synced before its successor was created, so any
+//     damage in it is corruption.
+//   - In the newest log, damage is a torn tail unless an intact record after it claims a
+//     synced offset beyond the damage (then acknowledged bytes were lost: corruption).
+//   - A newest log no longer than a header whose header is bad died while being created: it
+//     holds no record and is removed.
+// Nothing on disk changes until every log has been read and judged; a Corruption outcome in
+// strict mode leaves the directory exactly as it was.
+#ifndef CAIRN_WAL_WAL_RECOVERY_H_
+#define CAIRN_WAL_WAL_RECOVERY_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cairn/env.h"
+#include "cairn/status.h"
+#include "wal/wal_format.h"
+
+namespace cairn::wal {
+
+struct LogFile {
+  uint64_t number = 0;
+  std::string name;  // file name inside the directory
+};
+
+struct RecoveryOptions {
+  std::string dir;
+  DbId db_id{};
+  // The oldest log's predecessor must be below this number (its predecessor's records are
+  // elsewhere, or it has none). 1 means: the oldest log must have no predecessor.
+  uint64_t first_prev_bound = 1;
+  bool salvage = false;
+};
+
+struct RecoveryResult {
+  uint64_t last_sequence = 0;       // highest sequence number replayed (0 if none)
+  uint64_t records_replayed = 0;
+  uint64_t bytes_replayed = 0;      // record bytes (headers and payloads) replayed
+  uint64_t newest_log_number = 0;   // newest log that survives recovery (0 if none)
+  std::vector<std::string> events;  // what was repaired, one line each, for the LOG
+  std::string lost;                 // salvage: what was dropped, or empty
+};
+
+// Called for each valid record in order. A non-OK status aborts recovery with it.
+using RecordHandler = std::function<Status(const Record&)>;
+
+// Reads every log in `logs` (any order; sorted here), calls `apply` for each record, then
+// performs the repairs the rules call for (truncating and syncing the newest log, removing a
+// log that died at creation, and under salvage quarantining damaged logs). On return OK the
+// surviving logs are durable, end at their last valid record, and may be appended to by
+// newer logs.
+Status RecoverLogs(Env* env, const std::vector<LogFile>& logs, const RecoveryOptions& options,
+                   const RecordHandler& apply, RecoveryResult* result);
+
+}  // namespace cairn::wal
+
+#endif  // CAIRN_WAL_WAL_RECOVERY_H_

@@ -1,0 +1,32 @@
+// The commands of the `cairn` program, one function each. Each returns the process exit
+// code: 0 success, 1 error (message on stderr), 2 corruption found (verify).
+#ifndef CAIRN_TOOLS_CLI_COMMANDS_H_
+#define CAIRN_TOOLS_CLI_COMMANDS_H_
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace cairn::cli {
+
+struct ScanRange {
+  std::string from;        // inclusive; empty: from the first key
+  std::string to;          // exclusive; empty: to the last key
+  uint64_t limit = 0;      // 0: no limit
+};
+
+int Put(const std::string& db, const std::string& key, const std::string& value);
+int Get(const std::string& db, const std::string& key);
+int Delete(const std::string& db, const std::string& key);
+int Scan(const std::string& db, const ScanRange& range);
+// Reads key<TAB>value lines from `in`, writes each with sync=true, prints "ACK <key>" to stdout
+// (flushed) after each write returned OK.
+int Load(const std::string& db, std::istream& in, int threads);
+int Dump(const std::string& db);
+int Stats(const std::string& db);
+int Verify(const std::string& db);
+int Shell(const std::string& db, std::istream& in, bool interactive);
+
+}  // namespace cairn::cli
+
+#endif  // CAIRN_TOOLS_CLI_COMMANDS_H_
