@@ -117,7 +117,8 @@ class [[nodiscard]] Result {
     assert(ok());
     return *value_;
   }
-  T&& value() && {
+  // By value, so `for (auto& x : F().value())` over a temporary Result cannot dangle.
+  T value() && {
     assert(ok());
     return std::move(*value_);
   }
