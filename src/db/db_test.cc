@@ -213,6 +213,25 @@ TEST_F(DBTest, MissingIdentityWithWalFilesIsCorruption) {
   EXPECT_TRUE(env_.FileExists(std::string(kDir) + "/000001.wal").value());
 }
 
+TEST_F(DBTest, DamagedIdentityIsCorruption) {
+  ASSERT_OK(Open());
+  db_.reset();
+  ASSERT_OK(env_.CorruptByte(std::string(kDir) + "/IDENTITY", 20, 0x01));
+  Status s = Open();
+  ASSERT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("IDENTITY"), std::string::npos);
+}
+
+TEST_F(DBTest, LeftoverTemporaryFileIsRemoved) {
+  ASSERT_OK(Open());
+  ASSERT_OK(db_->Put(WriteOptions(), "a", "1"));
+  db_.reset();
+  ASSERT_OK(env_.SetFileContentsDurably(std::string(kDir) + "/IDENTITY.tmp", "half-written"));
+  ASSERT_OK(Open());
+  EXPECT_FALSE(env_.FileExists(std::string(kDir) + "/IDENTITY.tmp").value());
+  EXPECT_EQ(Get("a"), "1");
+}
+
 TEST_F(DBTest, CreateIfMissingAndErrorIfExists) {
   options_.create_if_missing = false;
   EXPECT_TRUE(Open().IsInvalidArgument());
