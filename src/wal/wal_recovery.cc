@@ -279,6 +279,16 @@ Status LogRecovery::Repair() {
     result_->newest_log_number = newest > 0 ? logs_[newest - 1].number : 0;
     return Status::OK();
   }
+  if (valid_end_ == kFileHeaderSize) {
+    // The newest log holds no record (an earlier open created it, or its only records were a
+    // torn tail): nothing needs it. Removing it before the next log is created keeps the
+    // chain intact at every step; the next log names this one's predecessor.
+    CAIRN_RETURN_IF_ERROR(env_->RemoveFile(Path(newest)));
+    CAIRN_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
+    result_->newest_log_number = newest > 0 ? logs_[newest - 1].number : 0;
+    result_->empty_logs_removed++;
+    return Status::OK();
+  }
   // Truncating to the valid end also makes the kept bytes durable: the previous process may
   // have written records it never synced, and a newer log must not become durable while this
   // one's tail is not. The cut, if any, is already in result_->events.

@@ -8,7 +8,8 @@
 //   - In the newest log, damage is a torn tail unless an intact record after it claims a
 //     synced offset beyond the damage (then acknowledged bytes were lost: corruption).
 //   - A newest log no longer than a header whose header is bad died while being created: it
-//     holds no record and is removed.
+//     holds no record and is removed. So is a newest log whose header is good but which holds
+//     no valid record (nothing needs it; the next log names its predecessor instead).
 // Nothing on disk changes until every log has been read and judged; a Corruption outcome in
 // strict mode leaves the directory exactly as it was.
 #ifndef CAIRN_WAL_WAL_RECOVERY_H_
@@ -44,6 +45,7 @@ struct RecoveryResult {
   uint64_t records_replayed = 0;
   uint64_t bytes_replayed = 0;      // record bytes (headers and payloads) replayed
   uint64_t newest_log_number = 0;   // newest log that survives recovery (0 if none)
+  uint64_t empty_logs_removed = 0;  // a newest log without records is removed
   std::vector<std::string> events;  // what was repaired, one line each, for the LOG
   std::string lost;                 // salvage: what was dropped, or empty
 };

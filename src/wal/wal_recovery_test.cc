@@ -206,6 +206,17 @@ TEST_F(WalRecoveryTest, NewestLogWithIncompleteHeaderIsRemoved) {
   EXPECT_FALSE(env_.FileExists(Path(2)).value());
 }
 
+TEST_F(WalRecoveryTest, NewestLogWithoutRecordsIsRemoved) {
+  MakeLog(1, 0, {2});
+  MakeLog(2, 1, {});
+  ASSERT_OK(Recover());
+  EXPECT_EQ(replayed_, Seqs(1, 2));
+  EXPECT_EQ(result_.newest_log_number, 1u);
+  EXPECT_EQ(result_.empty_logs_removed, 1u);
+  EXPECT_FALSE(env_.FileExists(Path(2)).value());
+  EXPECT_TRUE(env_.FileExists(Path(1)).value());
+}
+
 TEST_F(WalRecoveryTest, BadHeaderInLogWithRecordsIsCorruption) {
   MakeLog(1, 0, {2});
   ASSERT_OK(env_.CorruptByte(Path(1), 20, 0x01));
