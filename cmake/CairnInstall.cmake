@@ -22,5 +22,23 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/cairnConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/cairnConfig.cmake ${PROJECT_BINARY_DIR}/cairnConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/cairn)
 
+# The pkg-config file names its prefix relative to its own directory (${pcfiledir}), so it
+# stays right when the prefix is chosen at install time (cmake --install --prefix P) or the
+# tree is moved (DESTDIR staging). An absolute LIBDIR or INCLUDEDIR is kept as given, and an
+# absolute LIBDIR pins the prefix to the configured one (the relation is then unknown).
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  set(CAIRN_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+else()
+  file(RELATIVE_PATH cairn_pc_up "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+  string(REGEX REPLACE "/$" "" cairn_pc_up "${cairn_pc_up}")
+  set(CAIRN_PC_PREFIX "\${pcfiledir}/${cairn_pc_up}")
+endif()
+foreach(dir LIBDIR INCLUDEDIR)
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_${dir}}")
+    set(CAIRN_PC_${dir} "${CMAKE_INSTALL_${dir}}")
+  else()
+    set(CAIRN_PC_${dir} "\${prefix}/${CMAKE_INSTALL_${dir}}")
+  endif()
+endforeach()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/cairn.pc.in ${PROJECT_BINARY_DIR}/cairn.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cairn.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
