@@ -12,8 +12,10 @@ namespace cairn {
 namespace {
 
 // Checks one WAL file: header, then every record's checksum and payload structure.
+// `expected_prev` is the previous log present (0 for the first).
 Status VerifyWal(Env* env, const std::string& dir, const std::string& name, uint64_t number,
-                 bool newest, const wal::DbId* db_id, VerifyReport* report) {
+                 uint64_t expected_prev, bool newest, const wal::DbId* db_id,
+                 VerifyReport* report) {
   auto opened = wal::WalReader::Open(env, JoinPath(dir, name));
   if (!opened.ok()) {
     report->problems.push_back(name + ": cannot open: " + opened.status().ToString());
@@ -38,6 +40,14 @@ Status VerifyWal(Env* env, const std::string& dir, const std::string& name, uint
   if (header.file_number != number) {
     report->problems.push_back(name + " offset 0: header names log " +
                                std::to_string(header.file_number));
+  }
+  if (header.prev_file_number != expected_prev) {
+    report->problems.push_back(name + " offset 0: its predecessor is log " +
+                               std::to_string(header.prev_file_number) +
+                               (expected_prev == 0
+                                    ? ", which is missing"
+                                    : " but the previous log present is " +
+                                          std::to_string(expected_prev)));
   }
   if (db_id != nullptr && header.db_id != *db_id) {
     report->problems.push_back(name + " offset 0: belongs to another database");
@@ -111,7 +121,8 @@ Status VerifyDatabase(Env* env, const std::string& dir, VerifyReport* report) {
     report->problems.push_back("IDENTITY: missing while WAL files exist");
   }
   for (size_t i = 0; i < wals.size(); i++) {
-    CAIRN_RETURN_IF_ERROR(VerifyWal(env, dir, wals[i].second, wals[i].first,
+    uint64_t expected_prev = i == 0 ? 0 : wals[i - 1].first;
+    CAIRN_RETURN_IF_ERROR(VerifyWal(env, dir, wals[i].second, wals[i].first, expected_prev,
                                     i + 1 == wals.size(), id_known ? &db_id : nullptr, report));
   }
   return Status::OK();
