@@ -1,0 +1,52 @@
+// Proves file names round-trip through ParseFileName and that names which are not exactly
+// Cairn's (short numbers, other suffixes, other temporaries) are not claimed, so Cairn never
+// touches a user's file by mistake.
+#include "util/filename.h"
+
+#include <gtest/gtest.h>
+
+namespace cairn {
+namespace {
+
+TEST(FileName, WalNamesRoundTrip) {
+  for (uint64_t number : {1ull, 42ull, 999999ull, 1000000ull, 123456789012ull}) {
+    FileType type;
+    uint64_t parsed = 0;
+    ASSERT_TRUE(ParseFileName(WalFileName(number), &type, &parsed)) << WalFileName(number);
+    EXPECT_EQ(type, FileType::kWal);
+    EXPECT_EQ(parsed, number);
+  }
+  EXPECT_EQ(WalFileName(7), "000007.wal");
+}
+
+TEST(FileName, FixedNamesAndQuarantine) {
+  FileType type;
+  uint64_t number = 99;
+  ASSERT_TRUE(ParseFileName("IDENTITY", &type, &number));
+  EXPECT_EQ(type, FileType::kIdentity);
+  EXPECT_EQ(number, 0u);
+  ASSERT_TRUE(ParseFileName("LOCK", &type, &number));
+  EXPECT_EQ(type, FileType::kLock);
+  ASSERT_TRUE(ParseFileName("LOG", &type, &number));
+  EXPECT_EQ(type, FileType::kInfoLog);
+  ASSERT_TRUE(ParseFileName("LOG.old", &type, &number));
+  EXPECT_EQ(type, FileType::kInfoLogOld);
+  ASSERT_TRUE(ParseFileName("IDENTITY.tmp", &type, &number));
+  EXPECT_EQ(type, FileType::kTemp);
+  ASSERT_TRUE(ParseFileName("000012.wal.corrupt", &type, &number));
+  EXPECT_EQ(type, FileType::kQuarantined);
+  EXPECT_EQ(number, 12u);
+}
+
+TEST(FileName, ForeignNamesAreNotClaimed) {
+  FileType type;
+  uint64_t number;
+  for (const char* name : {"12.wal", "00001.wal", "000001.WAL", "000001.wal.bak", "x000001.wal",
+                           "000000.wal", "notes.txt", "LOG.older", "data.tmp", "00000a.wal",
+                           "99999999999999999999.wal", "", ".wal", "IDENTITY2"}) {
+    EXPECT_FALSE(ParseFileName(name, &type, &number)) << name;
+  }
+}
+
+}  // namespace
+}  // namespace cairn
