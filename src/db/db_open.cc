@@ -150,7 +150,13 @@ Status DBImpl::RemoveLeftoverTemporaries(const std::vector<std::string>& childre
     FileType type;
     uint64_t number;
     if (ParseFileName(name, &type, &number) && type == FileType::kTemp) {
-      CAIRN_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(dir_, name)));
+      // The listing predates this open's own steps: publishing IDENTITY may already have
+      // renamed this temporary away, so a file already gone is what we wanted.
+      Status s = env_->RemoveFile(JoinPath(dir_, name));
+      if (s.IsNotFound()) {
+        continue;
+      }
+      CAIRN_RETURN_IF_ERROR(s);
       Log("removed leftover temporary file " + name);
       removed = true;
     }

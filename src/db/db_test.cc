@@ -232,6 +232,18 @@ TEST_F(DBTest, LeftoverTemporaryFileIsRemoved) {
   EXPECT_EQ(Get("a"), "1");
 }
 
+// Regression: a kill during creation left IDENTITY.tmp and no IDENTITY; creating the identity
+// consumed the temporary, and removing leftovers from the earlier listing then failed.
+TEST_F(DBTest, CreationInterruptedAfterTemporaryIdentityOpensCleanly) {
+  ASSERT_OK(env_.CreateDir(kDir));
+  ASSERT_OK(env_.SetFileContentsDurably(std::string(kDir) + "/IDENTITY.tmp", "partial"));
+  ASSERT_OK(Open());
+  EXPECT_FALSE(env_.FileExists(std::string(kDir) + "/IDENTITY.tmp").value());
+  ASSERT_OK(db_->Put(WriteOptions(), "a", "1"));
+  ASSERT_OK(Open());
+  EXPECT_EQ(Get("a"), "1");
+}
+
 TEST_F(DBTest, CreateIfMissingAndErrorIfExists) {
   options_.create_if_missing = false;
   EXPECT_TRUE(Open().IsInvalidArgument());
