@@ -96,6 +96,7 @@ class DBImpl final : public DB {
   std::shared_ptr<const ReadView> view_;          // guarded by mu_
   uint64_t allocated_sequence_ = 0;               // guarded by mu_; never reused
   uint64_t next_file_number_ = 1;                 // guarded by mu_
+  uint64_t last_commit_micros_ = 0;               // guarded by mu_; never decreases
   std::vector<uint64_t> live_wal_numbers_;        // guarded by mu_
   uint64_t closed_wal_bytes_ = 0;                 // guarded by mu_: bytes of live, closed WALs
   std::multiset<std::pair<uint64_t, const SnapshotImpl*>> snapshots_;  // guarded by mu_

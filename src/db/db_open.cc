@@ -104,6 +104,8 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children) {
   Status s = wal::RecoverLogs(
       env_, logs, recovery_options,
       [&](const wal::Record& record) {
+        recovered->NoteCommitTime(record.commit_micros);
+        last_commit_micros_ = std::max(last_commit_micros_, record.commit_micros);
         return InsertBatchPayload(record.payload, record.seq_count, record.first_seq,
                                   recovered.get());
       },

@@ -69,9 +69,14 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   bool sync = false;
   uint64_t first_sequence = 0;
   uint64_t last_sequence = 0;
+  uint64_t commit_micros = 0;
   std::shared_ptr<MemTable> memtable;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Commit times never decrease, even if the wall clock steps back, so a segment's time
+    // range always bounds its records (retention relies on it).
+    last_commit_micros_ = std::max(last_commit_micros_, env_->NowMicros());
+    commit_micros = last_commit_micros_;
     first_sequence = allocated_sequence_ + 1;
     for (WriteQueue::Writer* writer : group) {
       writer->first_sequence = allocated_sequence_ + 1;
@@ -86,7 +91,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   commit_buffer_.clear();
   for (WriteQueue::Writer* writer : group) {
     wal_->AppendRecord(wal::RecordType::kBatch, writer->first_sequence, writer->batch->Count(),
-                       writer->batch->rep(), &commit_buffer_);
+                       commit_micros, writer->batch->rep(), &commit_buffer_);
   }
   Status s = wal_->Write(commit_buffer_);
   if (s.ok() && sync) {
@@ -110,6 +115,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
     assert(inserted.ok());
     inserted.IgnoreError();
   }
+  memtable->NoteCommitTime(commit_micros);
   visible_sequence_.store(last_sequence, std::memory_order_release);
   active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
   stat_commits_.fetch_add(1, std::memory_order_relaxed);

@@ -38,6 +38,20 @@ class MemTable {
   // An iterator over internal keys. The MemTable must outlive it (hold a shared_ptr).
   std::unique_ptr<InternalIterator> NewIterator() const;
 
+  // Widens the table's commit-time range to include `micros`. Writer only.
+  void NoteCommitTime(uint64_t micros) {
+    if (micros < min_commit_micros_.load(std::memory_order_relaxed)) {
+      min_commit_micros_.store(micros, std::memory_order_relaxed);
+    }
+    if (micros > max_commit_micros_.load(std::memory_order_relaxed)) {
+      max_commit_micros_.store(micros, std::memory_order_relaxed);
+    }
+  }
+  // The commit-time range of the table's writes (microseconds since the epoch); meaningful
+  // once entry_count() > 0.
+  uint64_t min_commit_micros() const { return min_commit_micros_.load(std::memory_order_relaxed); }
+  uint64_t max_commit_micros() const { return max_commit_micros_.load(std::memory_order_relaxed); }
+
   size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
   uint64_t entry_count() const { return entry_count_.load(std::memory_order_relaxed); }
 
@@ -53,6 +67,8 @@ class MemTable {
   Arena arena_;
   Table table_;
   std::atomic<uint64_t> entry_count_{0};
+  std::atomic<uint64_t> min_commit_micros_{UINT64_MAX};
+  std::atomic<uint64_t> max_commit_micros_{0};
 };
 
 }  // namespace cairn

@@ -10,7 +10,7 @@ namespace cairn::wal {
 
 static_assert(kFileHeaderSize == 8 + 4 + 4 + 8 + 8 + 16 + 4 + 4);
 static_assert(kFileHeaderCrcOffset + 4 == kFileHeaderSize);
-static_assert(kRecordHeaderSize == 4 + 4 + 1 + 3 + 4 + 8 + 8);
+static_assert(kRecordHeaderSize == 4 + 4 + 1 + 3 + 4 + 8 + 8 + 8);
 static_assert(kMaxRecordPayloadBytes <= UINT32_MAX, "payload length is a u32");
 
 void EncodeFileHeader(const FileHeader& header, std::string* out) {
@@ -60,7 +60,7 @@ Status DecodeFileHeader(std::string_view bytes, std::string_view expected_magic,
 }
 
 void EncodeRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint64_t synced_offset,
-                  std::string_view payload, std::string* out) {
+                  uint64_t commit_micros, std::string_view payload, std::string* out) {
   assert(payload.size() <= kMaxRecordPayloadBytes);
   size_t start = out->size();
   PutFixed32(out, 0);  // crc, filled in below
@@ -70,6 +70,7 @@ void EncodeRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint6
   PutFixed32(out, seq_count);
   PutFixed64(out, first_seq);
   PutFixed64(out, synced_offset);
+  PutFixed64(out, commit_micros);
   uint32_t crc = crc32c::Value(out->data() + start + 4, kRecordHeaderSize - 4);
   crc = crc32c::Extend(crc, payload.data(), payload.size());
   EncodeFixed32(out->data() + start, crc32c::Mask(crc));
@@ -99,6 +100,7 @@ Status DecodeRecordHeader(std::string_view header, uint64_t max_payload_bytes, R
   record->seq_count = DecodeFixed32(p + 12);
   record->first_seq = DecodeFixed64(p + 16);
   record->synced_offset = DecodeFixed64(p + 24);
+  record->commit_micros = DecodeFixed64(p + 32);
   return Status::OK();
 }
 

@@ -21,16 +21,16 @@ Status DecodeFileHeader(std::string_view bytes, std::string_view expected_magic,
 
 // Appends one record (header and payload).
 void EncodeRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint64_t synced_offset,
-                  std::string_view payload, std::string* out);
+                  uint64_t commit_micros, std::string_view payload, std::string* out);
 
-// Checks the fields of a 32-byte record header that can be checked without the payload:
+// Checks the fields of a 40-byte record header that can be checked without the payload:
 // reserved bytes, type, and payload length against `max_payload_bytes` (the smaller of the
 // format's limit and the bytes left in the file). On success fills every field of *record
 // except `offset` and `payload`, and sets *payload_length and *stored_crc.
 Status DecodeRecordHeader(std::string_view header, uint64_t max_payload_bytes, Record* record,
                           uint32_t* payload_length, uint32_t* stored_crc);
 
-// Whether `stored_crc` matches the 32-byte header and the payload.
+// Whether `stored_crc` matches the 40-byte header and the payload.
 bool RecordChecksumMatches(std::string_view header, std::string_view payload, uint32_t stored_crc);
 
 }  // namespace cairn::wal

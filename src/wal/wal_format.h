@@ -5,13 +5,17 @@
 //   header := magic[8] format_version:u32 header_size:u32 file_number:u64
 //             prev_file_number:u64 db_id[16] reserved:u32 header_crc:u32      (56 bytes)
 //   record := crc:u32 payload_length:u32 type:u8 reserved[3] seq_count:u32
-//             first_seq:u64 synced_offset:u64 payload[payload_length]          (32 + n bytes)
+//             first_seq:u64 synced_offset:u64 commit_micros:u64
+//             payload[payload_length]                                          (40 + n bytes)
 //
 // All integers little-endian. header_crc is the masked CRC32C of header bytes [0, 52).
-// A record's crc is the masked CRC32C of record bytes [4, 32) followed by the payload, so a
+// A record's crc is the masked CRC32C of record bytes [4, 40) followed by the payload, so a
 // flipped bit anywhere in a record except its own crc field changes the check value.
 // synced_offset is how many bytes of this file were known durable (fdatasync returned) when
 // the record was written; recovery uses it to tell a torn tail from lost acknowledged data.
+// commit_micros is the wall-clock commit time (microseconds since the Unix epoch, never
+// decreasing within a database), which bounds the write time of every operation in the
+// record; segments inherit it so time-based retention can judge whole files.
 #ifndef CAIRN_WAL_WAL_FORMAT_H_
 #define CAIRN_WAL_WAL_FORMAT_H_
 
@@ -28,7 +32,7 @@ inline constexpr uint32_t kFormatVersion = 1;
 
 inline constexpr size_t kFileHeaderSize = 56;
 inline constexpr size_t kFileHeaderCrcOffset = 52;
-inline constexpr size_t kRecordHeaderSize = 32;
+inline constexpr size_t kRecordHeaderSize = 40;
 
 // Record types. Written to disk; never renumber.
 enum class RecordType : uint8_t {
@@ -54,6 +58,7 @@ struct Record {
   uint32_t seq_count = 0;
   uint64_t first_seq = 0;
   uint64_t synced_offset = 0;
+  uint64_t commit_micros = 0;
   uint64_t offset = 0;  // file offset of the record's first byte
   std::string_view payload;
 

@@ -46,7 +46,7 @@ class WalRecoveryTest : public ::testing::Test {
       for (int i = 0; i < groups[g]; i++) {
         offsets.push_back(writer.value()->written_offset() + buffer.size());
         std::string payload = "payload-" + std::to_string(next_seq_);
-        writer.value()->AppendRecord(RecordType::kBatch, next_seq_++, 1, payload, &buffer);
+        writer.value()->AppendRecord(RecordType::kBatch, next_seq_++, 1, 1000, payload, &buffer);
       }
       EXPECT_OK(writer.value()->Write(buffer));
       if (g + 1 < groups.size() || sync_last_group) {

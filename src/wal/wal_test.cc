@@ -38,7 +38,7 @@ class WalTest : public ::testing::Test {
     uint64_t seq = 1;
     std::string buffer;
     for (size_t i = 0; i < payloads.size(); i++) {
-      writer.value()->AppendRecord(RecordType::kBatch, seq, 1, payloads[i], &buffer);
+      writer.value()->AppendRecord(RecordType::kBatch, seq, 1, 1000 + seq, payloads[i], &buffer);
       seq++;
       if ((i + 1) % per_sync == 0 || i + 1 == payloads.size()) {
         ASSERT_OK(writer.value()->Write(buffer));
@@ -95,6 +95,7 @@ TEST_F(WalTest, RecordsRoundTripWithSyncedOffsets) {
   EXPECT_EQ(all.payloads[1], "");
   EXPECT_EQ(all.payloads[2], std::string(100000, 'x'));
   EXPECT_EQ(all.records[3].first_seq, 4u);
+  EXPECT_EQ(all.records[3].commit_micros, 1004u);
   // Group 1 was written when only the header was durable; group 2 after group 1's sync.
   EXPECT_EQ(all.records[0].synced_offset, kFileHeaderSize);
   EXPECT_EQ(all.records[1].synced_offset, kFileHeaderSize);
@@ -205,7 +206,7 @@ TEST_F(WalTest, RandomInputNeverCrashes) {
     // Half the rounds plant plausible record headers so deeper checks are reached.
     if (round % 2 == 0 && body.size() > kRecordHeaderSize) {
       std::string record;
-      EncodeRecord(RecordType::kBatch, 1, 1, kFileHeaderSize, "abc", &record);
+      EncodeRecord(RecordType::kBatch, 1, 1, kFileHeaderSize, 7, "abc", &record);
       body.replace(0, std::min(record.size(), body.size()), record.substr(0, body.size()));
       EncodeFixed32(body.data() + 4, static_cast<uint32_t>(rng() % 4000));
     }
@@ -238,7 +239,7 @@ TEST_F(WalTest, FailedSyncPoisonsTheWriter) {
   auto writer = WalWriter::Create(&env_, kDir, kPath, Header());
   ASSERT_OK(writer.status());
   std::string buffer;
-  writer.value()->AppendRecord(RecordType::kBatch, 1, 1, "x", &buffer);
+  writer.value()->AppendRecord(RecordType::kBatch, 1, 1, 0, "x", &buffer);
   ASSERT_OK(writer.value()->Write(buffer));
   env_.CrashNow();
   EXPECT_FALSE(writer.value()->Sync().ok());

@@ -32,8 +32,9 @@ WalWriter::WalWriter(std::unique_ptr<WritableFile> file, std::string path, uint6
       synced_offset_(offset) {}
 
 void WalWriter::AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_count,
-                             std::string_view payload, std::string* buffer) const {
-  EncodeRecord(type, first_seq, seq_count, synced_offset_, payload, buffer);
+                             uint64_t commit_micros, std::string_view payload,
+                             std::string* buffer) const {
+  EncodeRecord(type, first_seq, seq_count, synced_offset_, commit_micros, payload, buffer);
 }
 
 Status WalWriter::Write(std::string_view bytes) {
