@@ -10,6 +10,8 @@ packages=(
   libgtest-dev      # unit tests
   libgmock-dev
   libcli11-dev      # the cairn command line
+  liblz4-dev        # segment block compression
+  libzstd-dev
   python3           # the process crash test driver
 )
 
