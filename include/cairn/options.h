@@ -26,6 +26,13 @@ enum class WalRecovery {
   kSalvage,
 };
 
+// Block compression in segment files. Written to disk per block; never renumber.
+enum class Compression : unsigned char {
+  kNone = 0,
+  kLZ4 = 1,   // fast; the default
+  kZstd = 2,  // smaller, slower to write
+};
+
 struct Options {
   // Where all file system access goes. Not owned; must outlive the DB. nullptr means
   // Env::Default().
@@ -43,6 +50,21 @@ struct Options {
 
   // See WalRecovery. Default kStrict.
   WalRecovery wal_recovery = WalRecovery::kStrict;
+
+  // --- Segment files (docs/format-segment.md) ---
+
+  // Target size of a data block before compression. Default 8 KiB.
+  size_t block_size_bytes = 8u << 10;
+
+  // Bloom filter bits per key; about 1% false positives at 10. 0 disables filters. Default 10.
+  int bloom_bits_per_key = 10;
+
+  // Compression of data blocks; a block is stored uncompressed when compression saves less
+  // than 1/8 of it. Default kLZ4.
+  Compression compression = Compression::kLZ4;
+
+  // Memory for decoded blocks shared by all reads of this DB. Default 64 MiB.
+  size_t block_cache_bytes = 64u << 20;
 };
 
 struct WriteOptions {
