@@ -9,6 +9,10 @@
 //   - a directory entry (a created, renamed, linked or removed name) becomes durable by
 //     Env::SyncDir() on the directory that holds it. Cairn never infers it from a file name.
 //
+// Errors: a missing file or directory (ENOENT) is NotFound; a full device (ENOSPC, EDQUOT) is
+// IOError with IsNoSpace(); any other failure is IOError. Messages name the operation, the
+// path(s) and the reason.
+//
 // Thread safety: Env methods may be called from any thread concurrently. A WritableFile or
 // ReadableFile object may be used by one thread at a time unless stated otherwise
 // (ReadableFile::Read is safe to call concurrently).
@@ -89,7 +93,8 @@ class Env {
   // until SyncDir() on its directory.
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) = 0;
 
-  // Opens an existing file for reading. NotFound if it does not exist.
+  // Opens an existing file for reading. NotFound if it does not exist; IOError if it is a
+  // directory.
   virtual Result<std::unique_ptr<ReadableFile>> NewReadableFile(const std::string& path) = 0;
 
   // Whether `path` names an existing file or directory. IOError if that cannot be told.
@@ -98,6 +103,7 @@ class Env {
   // The names (not paths) of the entries in `dir`, excluding "." and "..", in no order.
   virtual Result<std::vector<std::string>> GetChildren(const std::string& dir) = 0;
 
+  // The size of a file (IOError for a directory).
   virtual Result<uint64_t> GetFileSize(const std::string& path) = 0;
 
   // Removes a file name (unlink(2)). Durable after SyncDir() on its directory.
@@ -113,14 +119,14 @@ class Env {
   // Creates a directory; OK if it already exists. Durable after SyncDir() on its parent.
   virtual Status CreateDir(const std::string& path) = 0;
 
-  // Removes an empty directory.
+  // Removes an empty directory. Durable after SyncDir() on its parent.
   virtual Status RemoveDir(const std::string& path) = 0;
 
   // fsync(2) on a directory: makes every entry created, renamed or removed in it durable.
   virtual Status SyncDir(const std::string& dir) = 0;
 
-  // Shrinks `path` to `size_bytes` (ftruncate(2)) and makes the new size durable
-  // (fdatasync). Used to cut a torn WAL tail.
+  // Shrinks `path` to `size_bytes` (ftruncate(2); a larger size zero-fills) and makes the
+  // file's whole content durable (fdatasync). Used to cut a torn WAL tail.
   virtual Status TruncateFile(const std::string& path, uint64_t size_bytes) = 0;
 
   // Takes an exclusive lock on `path` (created if missing). Busy if another process, or

@@ -15,8 +15,10 @@ namespace cairn {
 //   1. write `dir`/`name`.tmp and fdatasync it;
 //   2. rename it over `dir`/`name`;
 //   3. fsync `dir`.
-// A crash before step 3 completes leaves either the old file or the new one, never a mix.
-// On error the temporary file may remain; it is Cairn's to remove at the next open.
+// A crash before step 3 completes leaves either the old file or the new one, never a mix
+// (or no file, if there was no old one). On OK the new content is durable, provided `dir`
+// itself is durable (see CreateDirDurably). On error the temporary file may remain; it is
+// Cairn's to remove at the next open. Errors carry the context "publish <dir>/<name>".
 Status PublishFile(Env* env, const std::string& dir, const std::string& name,
                    std::string_view contents);
 

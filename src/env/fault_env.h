@@ -3,15 +3,18 @@
 // It forwards every call to a base Env (usually a MemEnv) and counts each operation, file
 // operations included. An operation fails, without being forwarded, when any armed rule
 // matches it:
-//   - FailOperation(n): the operation with this 0-based global index;
+//   - FailOperation(n): the operation with this 0-based global index (indices count from
+//     the FaultEnv's creation, as operation_count() does; a kind mask does not renumber
+//     them, it only lets an operation of another kind at that index through);
 //   - FailKinds(mask): every operation of these kinds;
 //   - FailPath(substring): every operation whose path contains the substring (a file's
 //     operations carry the path it was opened with; a rename matches on either path);
 //   - FailRandomly(one_in, seed): each operation with probability 1/one_in, from a seeded
 //     generator so a run replays exactly.
-// A rule can be limited to one kind mask (kAllKinds by default). The error flavour is EIO
-// (plain IOError) or ENOSPC (IOError with SubCode::kNoSpace). A failed Append writes
-// nothing; a failed Sync syncs nothing.
+// A rule can be limited to one kind mask (kAllFaultKinds by default). The error flavour is
+// EIO (plain IOError) or ENOSPC (IOError with SubCode::kNoSpace). A failed Append writes
+// nothing; a failed Sync syncs nothing. NowMicros, NowMonotonicMicros, SleepMicros,
+// StartThread and RandomBytes cannot fail and are not counted.
 //
 // Thread safety: all methods may be called concurrently.
 #ifndef CAIRN_ENV_FAULT_ENV_H_
