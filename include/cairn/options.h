@@ -65,6 +65,33 @@ struct Options {
 
   // Memory for decoded blocks shared by all reads of this DB. Default 64 MiB.
   size_t block_cache_bytes = 64u << 20;
+
+  // --- Flush, compaction and write pressure (docs/design.md, "Compaction") ---
+
+  // When the live WAL files hold more than this, the active MemTable is flushed even if it is
+  // not full, so a reopen after a crash replays at most about this much log. Default 256 MiB.
+  uint64_t max_wal_size_bytes = 256u << 20;
+
+  // The hard limit on memory in MemTables (active and waiting to be flushed). Writers are
+  // slowed smoothly from half of it on, in proportion to how far flushing has fallen behind,
+  // and wait only when it is reached. Default 256 MiB; at least twice memtable_size_bytes.
+  size_t max_memtable_memory_bytes = 256u << 20;
+
+  // Level-0 files (flush outputs, which overlap each other) that trigger a compaction into
+  // level 1. Default 4.
+  int l0_compaction_trigger = 4;
+  // From this many level-0 files on, writers are slowed, more the more files there are; the
+  // slowdown is full at l0_slowdown_full_files. Never a hard stop. Defaults 8 and 24.
+  int l0_slowdown_files = 8;
+  int l0_slowdown_full_files = 24;
+
+  // Target size of level 1; each deeper level may hold level_size_multiplier times more.
+  // Defaults 256 MiB and 10.
+  uint64_t level1_size_bytes = 256u << 20;
+  int level_size_multiplier = 10;
+
+  // Compaction outputs are cut near this size (at a user-key boundary). Default 32 MiB.
+  uint64_t target_segment_size_bytes = 32u << 20;
 };
 
 struct WriteOptions {
