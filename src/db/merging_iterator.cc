@@ -98,8 +98,22 @@ class MergingIterator final : public InternalIterator {
  private:
   enum class Direction { kForward, kReverse };
 
+  // A child that stopped on an error makes the whole merge stop: skipping its keys would
+  // show a wrong view of the database.
+  bool AnyChildFailed() const {
+    for (const auto& child : children_) {
+      if (!child->status().ok()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   void FindSmallest() {
     current_ = nullptr;
+    if (AnyChildFailed()) {
+      return;
+    }
     for (auto& child : children_) {
       if (child->Valid() &&
           (current_ == nullptr || CompareInternalKeys(child->key(), current_->key()) < 0)) {
@@ -110,6 +124,9 @@ class MergingIterator final : public InternalIterator {
 
   void FindLargest() {
     current_ = nullptr;
+    if (AnyChildFailed()) {
+      return;
+    }
     for (auto& child : children_) {
       if (child->Valid() &&
           (current_ == nullptr || CompareInternalKeys(child->key(), current_->key()) > 0)) {
