@@ -20,7 +20,10 @@ std::vector<WriteQueue::Writer*> WriteQueue::FormGroup(Writer* leader) {
   size_t limit = bytes <= kSmallBatchBytes ? kSmallBatchGroupBytes : kMaxGroupCommitBytes;
   std::vector<Writer*> group;
   group.push_back(leader);
-  for (size_t i = 1; i < queue_.size(); i++) {
+  if (leader->force_switch) {
+    return group;
+  }
+  for (size_t i = 1; i < queue_.size() && !queue_[i]->force_switch; i++) {
     size_t next = queue_[i]->batch->ApproximateSizeBytes();
     if (bytes + next > limit) {
       break;

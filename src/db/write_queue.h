@@ -22,9 +22,13 @@ namespace cairn {
 class WriteQueue {
  public:
   struct Writer {
-    Writer(const WriteBatch* b, bool s) : batch(b), sync(s) {}
+    Writer(const WriteBatch* b, bool s, bool switch_only = false)
+        : batch(b), sync(s), force_switch(switch_only) {}
     const WriteBatch* const batch;
     const bool sync;
+    // A request to switch the MemTable (DB::Flush) rather than a write; always leads a group
+    // of its own.
+    const bool force_switch;
     uint64_t first_sequence = 0;  // assigned by the leader
     Status status;                // set before done
     bool done = false;            // guarded by the queue's mutex
