@@ -33,6 +33,12 @@ std::string WalFileName(uint64_t number) {
   return buf;
 }
 
+std::string ManifestFileName(uint64_t number) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%06llu.manifest", static_cast<unsigned long long>(number));
+  return buf;
+}
+
 bool ParseFileName(std::string_view name, FileType* type, uint64_t* number) {
   *number = 0;
   if (name == kIdentityFileName) {
@@ -51,10 +57,14 @@ bool ParseFileName(std::string_view name, FileType* type, uint64_t* number) {
     *type = FileType::kInfoLogOld;
     return true;
   }
+  if (name == kCurrentFileName) {
+    *type = FileType::kCurrent;
+    return true;
+  }
   if (EndsWith(name, ".tmp")) {
     // Only temporaries of Cairn's own published files.
     std::string_view base = name.substr(0, name.size() - 4);
-    if (base == kIdentityFileName) {
+    if (base == kIdentityFileName || base == kCurrentFileName) {
       *type = FileType::kTemp;
       return true;
     }
@@ -63,6 +73,13 @@ bool ParseFileName(std::string_view name, FileType* type, uint64_t* number) {
   if (EndsWith(name, ".wal.corrupt")) {
     if (ParseNumber(name.substr(0, name.size() - 12), number)) {
       *type = FileType::kQuarantined;
+      return true;
+    }
+    return false;
+  }
+  if (EndsWith(name, ".manifest")) {
+    if (ParseNumber(name.substr(0, name.size() - 9), number)) {
+      *type = FileType::kManifest;
       return true;
     }
     return false;

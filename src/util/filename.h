@@ -5,7 +5,10 @@
 //   LOG, LOG.old        the human-readable info log and its predecessor
 //   NNNNNN.wal          a write-ahead log, NNNNNN its file number (at least 6 digits)
 //   NNNNNN.wal.corrupt  a log quarantined by salvage recovery; never deleted by Cairn
+//   NNNNNN.manifest     a manifest log (docs/format-manifest.md)
+//   CURRENT             names the live manifest (docs/format-manifest.md)
 //   NAME.tmp            a file being published (env_util PublishFile); removed at open
+//                       (IDENTITY.tmp, CURRENT.tmp)
 //
 // Any other name is not Cairn's, and Cairn never touches it.
 #ifndef CAIRN_UTIL_FILENAME_H_
@@ -25,18 +28,24 @@ enum class FileType {
   kWal,
   kQuarantined,
   kTemp,
+  kManifest,
+  kCurrent,
 };
 
 inline constexpr std::string_view kIdentityFileName = "IDENTITY";
 inline constexpr std::string_view kLockFileName = "LOCK";
 inline constexpr std::string_view kInfoLogFileName = "LOG";
 inline constexpr std::string_view kInfoLogOldFileName = "LOG.old";
+inline constexpr std::string_view kCurrentFileName = "CURRENT";
 
 // "000123.wal"
 std::string WalFileName(uint64_t number);
 
+// "000123.manifest"
+std::string ManifestFileName(uint64_t number);
+
 // Parses a directory entry name. Returns false for names that are not Cairn's. *number is
-// set for numbered types (kWal, kQuarantined), else 0.
+// set for numbered types (kWal, kQuarantined, kManifest), else 0.
 bool ParseFileName(std::string_view name, FileType* type, uint64_t* number);
 
 }  // namespace cairn

@@ -19,6 +19,31 @@ TEST(FileName, WalNamesRoundTrip) {
   EXPECT_EQ(WalFileName(7), "000007.wal");
 }
 
+TEST(FileName, ManifestNamesAndCurrentRoundTrip) {
+  for (uint64_t number : {1ull, 5ull, 999999ull, 1000000ull, 123456789012ull}) {
+    FileType type;
+    uint64_t parsed = 0;
+    ASSERT_TRUE(ParseFileName(ManifestFileName(number), &type, &parsed))
+        << ManifestFileName(number);
+    EXPECT_EQ(type, FileType::kManifest);
+    EXPECT_EQ(parsed, number);
+  }
+  EXPECT_EQ(ManifestFileName(5), "000005.manifest");
+  FileType type;
+  uint64_t number = 99;
+  ASSERT_TRUE(ParseFileName("CURRENT", &type, &number));
+  EXPECT_EQ(type, FileType::kCurrent);
+  EXPECT_EQ(number, 0u);
+  ASSERT_TRUE(ParseFileName("CURRENT.tmp", &type, &number));
+  EXPECT_EQ(type, FileType::kTemp);
+  for (const char* name :
+       {"5.manifest", "000000.manifest", "000005.MANIFEST", "000005.manifest.tmp",
+        "MANIFEST-000005", ".manifest", "current", "CURRENT.old", "CURRENT2",
+        "000005.manifest.corrupt"}) {
+    EXPECT_FALSE(ParseFileName(name, &type, &number)) << name;
+  }
+}
+
 TEST(FileName, FixedNamesAndQuarantine) {
   FileType type;
   uint64_t number = 99;
