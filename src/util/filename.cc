@@ -33,6 +33,12 @@ std::string WalFileName(uint64_t number) {
   return buf;
 }
 
+std::string SegmentFileName(uint64_t number) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%06llu.seg", static_cast<unsigned long long>(number));
+  return buf;
+}
+
 std::string ManifestFileName(uint64_t number) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%06llu.manifest", static_cast<unsigned long long>(number));
@@ -77,6 +83,13 @@ bool ParseFileName(std::string_view name, FileType* type, uint64_t* number) {
     }
     return false;
   }
+  if (EndsWith(name, ".wal")) {
+    if (ParseNumber(name.substr(0, name.size() - 4), number)) {
+      *type = FileType::kWal;
+      return true;
+    }
+    return false;
+  }
   if (EndsWith(name, ".manifest")) {
     if (ParseNumber(name.substr(0, name.size() - 9), number)) {
       *type = FileType::kManifest;
@@ -84,9 +97,9 @@ bool ParseFileName(std::string_view name, FileType* type, uint64_t* number) {
     }
     return false;
   }
-  if (EndsWith(name, ".wal")) {
+  if (EndsWith(name, ".seg")) {
     if (ParseNumber(name.substr(0, name.size() - 4), number)) {
-      *type = FileType::kWal;
+      *type = FileType::kSegment;
       return true;
     }
     return false;

@@ -5,6 +5,7 @@
 //   LOG, LOG.old        the human-readable info log and its predecessor
 //   NNNNNN.wal          a write-ahead log, NNNNNN its file number (at least 6 digits)
 //   NNNNNN.wal.corrupt  a log quarantined by salvage recovery; never deleted by Cairn
+//   NNNNNN.seg          a segment file (docs/format-segment.md)
 //   NNNNNN.manifest     a manifest log (docs/format-manifest.md)
 //   CURRENT             names the live manifest (docs/format-manifest.md)
 //   NAME.tmp            a file being published (env_util PublishFile); removed at open
@@ -28,6 +29,7 @@ enum class FileType {
   kWal,
   kQuarantined,
   kTemp,
+  kSegment,
   kManifest,
   kCurrent,
 };
@@ -41,11 +43,14 @@ inline constexpr std::string_view kCurrentFileName = "CURRENT";
 // "000123.wal"
 std::string WalFileName(uint64_t number);
 
+// "000123.seg"
+std::string SegmentFileName(uint64_t number);
+
 // "000123.manifest"
 std::string ManifestFileName(uint64_t number);
 
 // Parses a directory entry name. Returns false for names that are not Cairn's. *number is
-// set for numbered types (kWal, kQuarantined, kManifest), else 0.
+// set for numbered types (kWal, kQuarantined, kSegment, kManifest), else 0.
 bool ParseFileName(std::string_view name, FileType* type, uint64_t* number);
 
 }  // namespace cairn

@@ -19,6 +19,23 @@ TEST(FileName, WalNamesRoundTrip) {
   EXPECT_EQ(WalFileName(7), "000007.wal");
 }
 
+TEST(FileName, SegmentNamesRoundTrip) {
+  for (uint64_t number : {1ull, 12ull, 999999ull, 1000000ull, 123456789012ull}) {
+    FileType type;
+    uint64_t parsed = 0;
+    ASSERT_TRUE(ParseFileName(SegmentFileName(number), &type, &parsed)) << SegmentFileName(number);
+    EXPECT_EQ(type, FileType::kSegment);
+    EXPECT_EQ(parsed, number);
+  }
+  EXPECT_EQ(SegmentFileName(12), "000012.seg");
+  FileType type;
+  uint64_t number;
+  for (const char* name : {"12.seg", "000000.seg", "000001.SEG", "000001.seg.tmp", "x000001.seg",
+                           ".seg", "00000a.seg"}) {
+    EXPECT_FALSE(ParseFileName(name, &type, &number)) << name;
+  }
+}
+
 TEST(FileName, ManifestNamesAndCurrentRoundTrip) {
   for (uint64_t number : {1ull, 5ull, 999999ull, 1000000ull, 123456789012ull}) {
     FileType type;
