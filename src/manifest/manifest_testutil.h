@@ -13,8 +13,7 @@
 
 namespace cairn::manifest::test {
 
-inline std::string IKey(std::string_view user_key, uint64_t seq,
-                        ValueKind kind = ValueKind::kPut) {
+inline std::string IKey(std::string_view user_key, uint64_t seq, ValueKind kind = ValueKind::kPut) {
   std::string key;
   AppendInternalKey(&key, user_key, seq, kind);
   return key;

@@ -88,8 +88,7 @@ Status SegmentMeta::DecodeFrom(std::string_view input) {
   }
   Status checked = Check();
   if (!checked.ok()) {
-    return Status::Corruption("segment meta #" + std::to_string(number) + ": " +
-                              checked.message());
+    return Status::Corruption("segment meta #" + std::to_string(number) + ": " + checked.message());
   }
   return Status::OK();
 }
@@ -99,8 +98,8 @@ Status SegmentMeta::Check() const {
     return Status::InvalidArgument("segment number 0");
   }
   if (level >= kMaxLevels) {
-    return Status::InvalidArgument("level " + std::to_string(level) + " >= " +
-                                   std::to_string(kMaxLevels));
+    return Status::InvalidArgument("level " + std::to_string(level) +
+                                   " >= " + std::to_string(kMaxLevels));
   }
   if (file_size_bytes == 0) {
     return Status::InvalidArgument("file size 0");

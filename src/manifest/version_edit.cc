@@ -50,8 +50,8 @@ std::string HexBytes(const uint8_t* data, size_t n) {
 
 // Decodes the body of a scalar field. `seen` holds one bit per scalar tag already decoded, so
 // a repeated field is detected.
-Status DecodeScalarField(uint32_t tag, std::string_view body, size_t field_offset,
-                         uint32_t* seen, std::optional<uint64_t>* field) {
+Status DecodeScalarField(uint32_t tag, std::string_view body, size_t field_offset, uint32_t* seen,
+                         std::optional<uint64_t>* field) {
   if ((*seen & (1u << tag)) != 0) {
     return Status::Corruption(FieldError(field_offset, tag, "field repeated"));
   }
@@ -189,8 +189,8 @@ Status CheckSegments(const VersionEdit& edit, std::unordered_set<uint64_t>* numb
   std::unordered_set<uint64_t> deleted;
   for (const DeletedSegment& d : edit.deleted_segments) {
     if (d.level >= kMaxLevels) {
-      return Status::InvalidArgument("deleted segment #" + std::to_string(d.number) +
-                                     " at level " + std::to_string(d.level));
+      return Status::InvalidArgument("deleted segment #" + std::to_string(d.number) + " at level " +
+                                     std::to_string(d.level));
     }
     if (numbers->count(d.number) != 0) {
       return Status::InvalidArgument("segment #" + std::to_string(d.number) +
@@ -273,8 +273,8 @@ Status VersionEdit::Check() const {
   for (uint64_t number : added_wals) {
     CAIRN_RETURN_IF_ERROR(CheckFileNumber(*this, "WAL", number, &numbers));
     if (log_number && number < *log_number) {
-      return Status::InvalidArgument("WAL #" + std::to_string(number) +
-                                     " is below log_number " + std::to_string(*log_number));
+      return Status::InvalidArgument("WAL #" + std::to_string(number) + " is below log_number " +
+                                     std::to_string(*log_number));
     }
   }
   return CheckSegments(*this, &numbers);
@@ -301,8 +301,7 @@ std::string VersionEdit::DebugString() const {
     out += "  add_segment " + meta.DebugString() + "\n";
   }
   for (const DeletedSegment& d : deleted_segments) {
-    out += "  delete_segment #" + std::to_string(d.number) + " L" + std::to_string(d.level) +
-           "\n";
+    out += "  delete_segment #" + std::to_string(d.number) + " L" + std::to_string(d.level) + "\n";
   }
   return out;
 }

@@ -73,8 +73,9 @@ std::string U64Body(uint64_t value) {
 std::string EncodeUnchecked(const VersionEdit& edit) {
   std::string bytes;
   if (edit.db_id) {
-    PutRawField(&bytes, 1, std::string_view(reinterpret_cast<const char*>(edit.db_id->data()),
-                                            edit.db_id->size()));
+    PutRawField(
+        &bytes, 1,
+        std::string_view(reinterpret_cast<const char*>(edit.db_id->data()), edit.db_id->size()));
   }
   if (edit.log_number) PutRawField(&bytes, 2, U64Body(*edit.log_number));
   if (edit.next_file_number) PutRawField(&bytes, 3, U64Body(*edit.next_file_number));
@@ -141,10 +142,10 @@ TEST(VersionEdit, DeltaAndEmptyEditRoundTrip) {
 
 TEST(VersionEdit, DebugStringShowsEveryField) {
   std::string text = FullSnapshot().DebugString();
-  for (const char* part : {"snapshot db_id=101112131415161718191a1b1c1d1e1f", "log_number=7",
-                           "next_file_number=1000", "last_sequence=123456789",
-                           "last_commit_micros=1795000000123456", "add_wal 9",
-                           "add_segment #12 L0", "'\\x00\\xff\\x0a\\x27'@120:put", "#99 L3"}) {
+  for (const char* part :
+       {"snapshot db_id=101112131415161718191a1b1c1d1e1f", "log_number=7", "next_file_number=1000",
+        "last_sequence=123456789", "last_commit_micros=1795000000123456", "add_wal 9",
+        "add_segment #12 L0", "'\\x00\\xff\\x0a\\x27'@120:put", "#99 L3"}) {
     EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
   }
   text = FullDelta().DebugString();
@@ -172,12 +173,16 @@ TEST(VersionEdit, EveryTruncationDecodesCleanly) {
 }
 
 TEST(VersionEdit, EveryBitFlipDecodesCleanly) {
-  std::string bytes = Encode(FullDelta());
-  for (size_t i = 0; i < bytes.size(); i++) {
-    for (int bit = 0; bit < 8; bit++) {
-      std::string damaged = bytes;
-      damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
-      ExpectDecodesCleanly(damaged);
+  VersionEdit snapshot = FullSnapshot();
+  snapshot.added_segments[4].largest = test::IKey("zz", 995);  // keep the input small
+  for (const VersionEdit& edit : {snapshot, FullDelta()}) {
+    std::string bytes = Encode(edit);
+    for (size_t i = 0; i < bytes.size(); i++) {
+      for (int bit = 0; bit < 8; bit++) {
+        std::string damaged = bytes;
+        damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
+        ExpectDecodesCleanly(damaged);
+      }
     }
   }
 }
@@ -287,7 +292,10 @@ TEST(VersionEdit, BrokenInvariantsAreRefusedAndCorruptionWhenDecoded) {
   };
   const Case cases[] = {
       {"snapshot without log_number", [](VersionEdit* e) { e->log_number.reset(); }},
-      {"snapshot deleting", [](VersionEdit* e) { e->deleted_segments.push_back({0, 5}); }},
+      {"snapshot deleting",
+       [](VersionEdit* e) {
+         e->deleted_segments.push_back({0, 5});
+       }},
       {"segment number at next_file_number",
        [](VersionEdit* e) { e->added_segments.push_back(MakeSegment(1000)); }},
       {"WAL below log_number", [](VersionEdit* e) { e->added_wals.push_back(6); }},
@@ -297,8 +305,10 @@ TEST(VersionEdit, BrokenInvariantsAreRefusedAndCorruptionWhenDecoded) {
        [](VersionEdit* e) { e->added_segments.push_back(MakeSegment(11)); }},
       {"segment number 0", [](VersionEdit* e) { e->added_segments[1].number = 0; }},
       {"level too high", [](VersionEdit* e) { e->added_segments[1].level = kMaxLevels; }},
-      {"keys reversed", [](VersionEdit* e) { std::swap(e->added_segments[1].smallest,
-                                                       e->added_segments[1].largest); }},
+      {"keys reversed",
+       [](VersionEdit* e) {
+         std::swap(e->added_segments[1].smallest, e->added_segments[1].largest);
+       }},
       {"short key", [](VersionEdit* e) { e->added_segments[1].largest = "1234567"; }},
       {"seq reversed", [](VersionEdit* e) { e->added_segments[1].min_seq = 1u << 30; }},
       {"seq past last_sequence", [](VersionEdit* e) { e->last_sequence = 5; }},
@@ -307,9 +317,8 @@ TEST(VersionEdit, BrokenInvariantsAreRefusedAndCorruptionWhenDecoded) {
        [](VersionEdit* e) { e->added_segments[1].deletion_count = 1u << 20; }},
       {"no entries", [](VersionEdit* e) { e->added_segments[1].entry_count = 0; }},
       {"empty file", [](VersionEdit* e) { e->added_segments[1].file_size_bytes = 0; }},
-      {"last_sequence past 2^56", [](VersionEdit* e) {
-         e->last_sequence = kMaxSequenceNumber + 1;
-       }},
+      {"last_sequence past 2^56",
+       [](VersionEdit* e) { e->last_sequence = kMaxSequenceNumber + 1; }},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
