@@ -107,7 +107,8 @@ TEST(BloomFilter, MalformedEncodingsAreRejected) {
   EXPECT_TRUE(BloomFilter::Parse(one_line + std::string("\x01\x00", 2), &filter).IsCorruption());
   EXPECT_TRUE(BloomFilter::Parse(one_line + "\x01\x63", &filter).IsCorruption());  // 99 probes
   // An all-zero filter matches nothing; an absent one matches everything.
-  ASSERT_TRUE(BloomFilter::Parse(one_line + "\x01\x06", &filter).ok());
+  const std::string empty_filter = one_line + "\x01\x06";  // outlives the view
+  ASSERT_TRUE(BloomFilter::Parse(empty_filter, &filter).ok());
   EXPECT_FALSE(filter.KeyMayMatch("anything"));
   EXPECT_TRUE(BloomFilter().KeyMayMatch("anything"));
 }
