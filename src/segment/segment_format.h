@@ -83,7 +83,7 @@ struct Footer {
 void EncodeFooter(const Footer& footer, std::string* out);
 
 // Decodes the footer at the end of a file of `file_size` bytes. `tail` holds the file's last
-// min(file_size, kMaxFooterSize) bytes. Checks, in order: the magic, footer_size, the CRC,
+// bytes: min(file_size, kMaxFooterSize) of them, so that a footer of any version fits. Checks, in order: the magic, footer_size, the CRC,
 // the version (newer: NotSupported), then that every handle lies inside the file before the
 // footer and within the block size limit. Sets *footer_offset to where the footer starts.
 // Errors are Corruption or NotSupported naming `file_name` and an offset.

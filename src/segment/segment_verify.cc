@@ -13,7 +13,7 @@ Status Segment::VerifyDataBlocks(uint64_t* blocks_checked) const {
   BlockIter index(index_block_.get());
   BlockIter entry;
   std::string previous_key;
-  std::string previous_separator;
+  std::string previous_separator;  // empty before the second block (keys are never empty)
   uint64_t entries = 0;
   for (index.SeekToFirst(); index.Valid(); index.Next()) {
     BlockHandle handle;
@@ -31,8 +31,8 @@ Status Segment::VerifyDataBlocks(uint64_t* blocks_checked) const {
       // this block's separator: exactly what Seek and Get rely on.
       const std::string_view key = entry.key();
       const bool after_previous =
-          entries == 0 || (CompareInternalKeys(previous_key, key) < 0 &&
-                           CompareInternalKeys(previous_separator, key) < 0);
+          (entries == 0 || CompareInternalKeys(previous_key, key) < 0) &&
+          (previous_separator.empty() || CompareInternalKeys(previous_separator, key) < 0);
       if (!after_previous || CompareInternalKeys(key, index.key()) > 0) {
         return SegmentCorruption(file_name_, handle.offset,
                                  "key out of order at block entry " +
