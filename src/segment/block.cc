@@ -145,8 +145,8 @@ bool BlockIter::RestartKey(uint32_t index, std::string_view* key) {
   uint32_t shared = 0;
   uint32_t unshared = 0;
   uint32_t value_length = 0;
-  const char* p =
-      DecodeEntryHeader(data_ + offset, data_ + restarts_offset_, &shared, &unshared, &value_length);
+  const char* p = DecodeEntryHeader(data_ + offset, data_ + restarts_offset_, &shared, &unshared,
+                                    &value_length);
   if (p == nullptr || shared != 0 || unshared < kTrailerSize) {
     MarkCorrupt(offset, "bad restart entry");
     return false;

@@ -48,8 +48,7 @@ std::shared_ptr<const Block> BlockCache::Lookup(uint64_t file_number, uint64_t o
   return nullptr;
 }
 
-void BlockCache::EvictToCapacity(Shard& shard,
-                                 std::vector<std::shared_ptr<const Block>>* evicted) {
+void BlockCache::EvictToCapacity(Shard& shard, std::vector<std::shared_ptr<const Block>>* evicted) {
   while (shard.usage_bytes > shard.capacity_bytes && !shard.lru.empty()) {
     Entry& victim = shard.lru.back();
     shard.usage_bytes -= victim.charge;
@@ -59,8 +58,7 @@ void BlockCache::EvictToCapacity(Shard& shard,
   }
 }
 
-void BlockCache::Insert(uint64_t file_number, uint64_t offset,
-                        std::shared_ptr<const Block> block) {
+void BlockCache::Insert(uint64_t file_number, uint64_t offset, std::shared_ptr<const Block> block) {
   assert(block != nullptr);
   const Key key{file_number, offset};
   const size_t charge = block->size_bytes() + kEntryOverheadBytes;

@@ -77,10 +77,10 @@ class BlockCache {
   // One LRU list; the front is the most recently used.
   struct alignas(64) Shard {
     std::mutex mu;
-    std::list<Entry> lru;                                             // guarded by mu
+    std::list<Entry> lru;                                              // guarded by mu
     std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> map;  // guarded by mu
-    size_t usage_bytes = 0;                                           // guarded by mu
-    size_t capacity_bytes = 0;                                        // constant
+    size_t usage_bytes = 0;                                            // guarded by mu
+    size_t capacity_bytes = 0;                                         // constant
   };
 
   Shard& ShardFor(const Key& key);

@@ -99,7 +99,8 @@ TEST(BlockCache, ReplaceOversizeEraseAndDisabled) {
   cache.Insert(1, 0, MakeBlock(200, 2));  // replaces
   EXPECT_EQ(cache.entry_count(), 1u);
   EXPECT_EQ(BlockId(*cache.Lookup(1, 0)), 2u);
-  EXPECT_EQ(cache.usage_bytes(), cache.Lookup(1, 0)->size_bytes() + BlockCache::kEntryOverheadBytes);
+  EXPECT_EQ(cache.usage_bytes(),
+            cache.Lookup(1, 0)->size_bytes() + BlockCache::kEntryOverheadBytes);
 
   cache.Insert(1, 4096, MakeBlock(20 << 10, 3));  // larger than a 16 KiB shard: not kept
   EXPECT_EQ(cache.Lookup(1, 4096), nullptr);

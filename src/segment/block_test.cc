@@ -213,9 +213,9 @@ TEST(Block, MalformedRestartArraysAreCorruption) {
 TEST(Block, MalformedEntriesMakeTheIteratorFail) {
   // One entry whose key length runs past the entry area.
   std::string bytes;
-  bytes.push_back(0);     // shared
-  bytes.push_back(100);   // unshared: more than there is
-  bytes.push_back(0);     // value length
+  bytes.push_back(0);    // shared
+  bytes.push_back(100);  // unshared: more than there is
+  bytes.push_back(0);    // value length
   bytes.append("abcdefgh");
   PutFixed32(&bytes, 0);
   PutFixed32(&bytes, 1);

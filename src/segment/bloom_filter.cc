@@ -41,7 +41,8 @@ inline size_t LineIndex(uint64_t hash, size_t line_count) {
 // b is odd, so the first 512 probes are distinct.
 struct Probes {
   explicit Probes(uint64_t hash)
-      : a(static_cast<uint32_t>(hash) & 511u), b(((static_cast<uint32_t>(hash) >> 9) & 511u) | 1u) {}
+      : a(static_cast<uint32_t>(hash) & 511u),
+        b(((static_cast<uint32_t>(hash) >> 9) & 511u) | 1u) {}
   uint32_t a;
   uint32_t b;
 };

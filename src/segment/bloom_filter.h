@@ -66,7 +66,9 @@ class BloomFilter {
   [[nodiscard]] static Status Parse(std::string_view encoded, BloomFilter* filter);
 
   // False only if `user_key` was certainly not added.
-  bool KeyMayMatch(std::string_view user_key) const { return HashMayMatch(SegmentKeyHash(user_key)); }
+  bool KeyMayMatch(std::string_view user_key) const {
+    return HashMayMatch(SegmentKeyHash(user_key));
+  }
   bool HashMayMatch(uint64_t hash) const;
 
   size_t line_count() const { return line_count_; }

@@ -103,7 +103,7 @@ TEST(BloomFilter, MalformedEncodingsAreRejected) {
   EXPECT_TRUE(BloomFilter::Parse(one_line, &filter).IsCorruption());  // no kind/probes
   EXPECT_TRUE(BloomFilter::Parse(one_line + "\x01\x06", &filter).ok());
   EXPECT_TRUE(BloomFilter::Parse(one_line + "x\x01\x06", &filter).IsCorruption());  // partial line
-  EXPECT_TRUE(BloomFilter::Parse(one_line + "\x02\x06", &filter).IsCorruption());    // kind
+  EXPECT_TRUE(BloomFilter::Parse(one_line + "\x02\x06", &filter).IsCorruption());   // kind
   EXPECT_TRUE(BloomFilter::Parse(one_line + std::string("\x01\x00", 2), &filter).IsCorruption());
   EXPECT_TRUE(BloomFilter::Parse(one_line + "\x01\x63", &filter).IsCorruption());  // 99 probes
   // An all-zero filter matches nothing; an absent one matches everything.

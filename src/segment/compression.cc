@@ -48,8 +48,8 @@ bool Compressor::Compress(std::string_view raw, std::string* out) {
   if (type_ == Compression::kLZ4) {
     const int bound = LZ4_compressBound(static_cast<int>(raw.size()));
     out->resize(header + static_cast<size_t>(bound));
-    const int n = LZ4_compress_default(raw.data(), out->data() + header,
-                                       static_cast<int>(raw.size()), bound);
+    const int n =
+        LZ4_compress_default(raw.data(), out->data() + header, static_cast<int>(raw.size()), bound);
     if (n <= 0) {
       return false;
     }
@@ -84,8 +84,7 @@ OwnedBytes AllocateBytes(size_t size) {
   return bytes;
 }
 
-Status Decompress(Compression type, std::string_view stored, size_t max_raw_size,
-                  OwnedBytes* out) {
+Status Decompress(Compression type, std::string_view stored, size_t max_raw_size, OwnedBytes* out) {
   uint32_t raw_size = 0;
   if (!GetVarint32(&stored, &raw_size)) {
     return Status::Corruption("compressed block: bad raw size");

@@ -141,16 +141,18 @@ TEST(SegmentProperties, InconsistentValuesAreCorruption) {
   };
   EXPECT_TRUE(check([](SegmentProperties*) {}).ok());
   EXPECT_TRUE(check([](SegmentProperties* p) { p->smallest_key = "short"; }).IsCorruption());
-  EXPECT_TRUE(check([](SegmentProperties* p) { std::swap(p->smallest_key, p->largest_key); })
-                  .IsCorruption());
-  EXPECT_TRUE(check([](SegmentProperties* p) { p->min_sequence = p->max_sequence + 1; })
-                  .IsCorruption());
+  EXPECT_TRUE(check([](SegmentProperties* p) {
+                std::swap(p->smallest_key, p->largest_key);
+              }).IsCorruption());
+  EXPECT_TRUE(
+      check([](SegmentProperties* p) { p->min_sequence = p->max_sequence + 1; }).IsCorruption());
   EXPECT_TRUE(check([](SegmentProperties* p) { p->max_commit_micros = 0; }).IsCorruption());
   EXPECT_TRUE(check([](SegmentProperties* p) { p->entry_count = 0; }).IsCorruption());
   EXPECT_TRUE(check([](SegmentProperties* p) { p->deletion_count = 1001; }).IsCorruption());
   EXPECT_TRUE(check([](SegmentProperties* p) { p->data_block_count = 0; }).IsCorruption());
-  EXPECT_TRUE(check([](SegmentProperties* p) { p->compression = static_cast<Compression>(7); })
-                  .IsCorruption());
+  EXPECT_TRUE(check([](SegmentProperties* p) {
+                p->compression = static_cast<Compression>(7);
+              }).IsCorruption());
 }
 
 }  // namespace

@@ -45,22 +45,25 @@ Result<std::shared_ptr<Segment>> Segment::Open(Env* env, const std::string& path
                                  std::to_string(file_size_bytes) +
                                  (size.value() < file_size_bytes ? " (truncated)" : ""));
   }
-  auto segment = std::make_shared<Segment>(PrivateTag{}, std::move(file).value(),
-                                           std::move(file_name), file_number, file_size_bytes,
-                                           cache);
+  auto segment =
+      std::make_shared<Segment>(PrivateTag{}, std::move(file).value(), std::move(file_name),
+                                file_number, file_size_bytes, cache);
   CAIRN_RETURN_IF_ERROR(segment->Load());
   return segment;
 }
 
 Status Segment::Load() {
-  const size_t tail_size = static_cast<size_t>(std::min<uint64_t>(file_size_bytes_, kMaxFooterSize));
+  const size_t tail_size =
+      static_cast<size_t>(std::min<uint64_t>(file_size_bytes_, kMaxFooterSize));
   char tail[kMaxFooterSize];
   std::string_view read;
   CAIRN_RETURN_IF_ERROR(file_->Read(file_size_bytes_ - tail_size, tail_size, tail, &read));
   if (read.size() != tail_size) {
-    return SegmentCorruption(file_name_, file_size_bytes_ - tail_size, "file shorter than its size");
+    return SegmentCorruption(file_name_, file_size_bytes_ - tail_size,
+                             "file shorter than its size");
   }
-  CAIRN_RETURN_IF_ERROR(DecodeFooter(file_name_, read, file_size_bytes_, &footer_, &footer_offset_));
+  CAIRN_RETURN_IF_ERROR(
+      DecodeFooter(file_name_, read, file_size_bytes_, &footer_, &footer_offset_));
   data_end_ = std::min(footer_.index.offset, footer_.properties.offset);
   if (!footer_.filter.empty()) {
     data_end_ = std::min(data_end_, footer_.filter.offset);
@@ -98,9 +101,9 @@ Status Segment::CheckIndex() const {
     CAIRN_RETURN_IF_ERROR(DecodeIndexValue(it.value(), &handle));
     if (handle.offset != expected_offset || !handle.EndsAtOrBefore(data_end_) ||
         handle.size_bytes == 0) {
-      return SegmentCorruption(file_name_, footer_.index.offset,
-                               "index entry " + std::to_string(count) +
-                                   ": data block handle out of place");
+      return SegmentCorruption(
+          file_name_, footer_.index.offset,
+          "index entry " + std::to_string(count) + ": data block handle out of place");
     }
     if (count > 0 && CompareInternalKeys(previous_key, it.key()) >= 0) {
       return SegmentCorruption(file_name_, footer_.index.offset,
@@ -184,8 +187,7 @@ Status Segment::ReadDataBlock(const BlockHandle& handle, bool fill_cache,
 Status Segment::Get(std::string_view user_key, uint64_t sequence, GetResult* result,
                     std::string* value) const {
   *result = GetResult::kNotPresent;
-  if (!filter_.KeyMayMatch(user_key) ||
-      user_key < ExtractUserKey(properties_.smallest_key) ||
+  if (!filter_.KeyMayMatch(user_key) || user_key < ExtractUserKey(properties_.smallest_key) ||
       user_key > ExtractUserKey(properties_.largest_key)) {
     return Status::OK();
   }
@@ -227,8 +229,9 @@ Status Segment::Get(std::string_view user_key, uint64_t sequence, GetResult* res
     }
     return SegmentCorruption(file_name_, handle.offset, "entry of unknown kind");
   }
-  return index.status().ok() ? Status::OK()
-                             : BlockError(footer_.index.offset, index.status().WithContext("index"));
+  return index.status().ok()
+             ? Status::OK()
+             : BlockError(footer_.index.offset, index.status().WithContext("index"));
 }
 
 std::unique_ptr<InternalIterator> Segment::NewIterator(bool fill_cache) const {

@@ -101,10 +101,10 @@ class SegmentBuilder {
   BlockBuilder index_block_;
   bool pending_index_entry_ = false;
   BlockHandle pending_handle_;
-  std::string last_key_;     // the last internal key added
-  std::string compressed_;   // scratch for block compression
-  std::string buffer_;       // bytes not yet handed to the file
-  uint64_t offset_ = 0;      // bytes produced: written plus buffered
+  std::string last_key_;    // the last internal key added
+  std::string compressed_;  // scratch for block compression
+  std::string buffer_;      // bytes not yet handed to the file
+  uint64_t offset_ = 0;     // bytes produced: written plus buffered
   bool commit_range_set_ = false;
   bool finished_ = false;
   SegmentProperties properties_;

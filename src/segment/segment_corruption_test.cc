@@ -118,8 +118,7 @@ TEST_F(SegmentCorruptionTest, FlippedByteInDataBlock) {
   auto segment = Open();
   ASSERT_TRUE(segment.ok()) << "data blocks are not read at open";
   ExpectNamed(ReadAll(*segment.value()), bad.offset);
-  EXPECT_NE(ReadAll(*segment.value()).message().find("block checksum mismatch"),
-            std::string::npos);
+  EXPECT_NE(ReadAll(*segment.value()).message().find("block checksum mismatch"), std::string::npos);
 
   // Forward iteration yields the first two blocks, then stops with the error.
   auto it = segment.value()->NewIterator();
@@ -161,13 +160,12 @@ TEST_F(SegmentCorruptionTest, DamageUnderACachedBlockIsFoundByVerify) {
 TEST_F(SegmentCorruptionTest, FlippedByteInEachMetadataBlockFailsOpen) {
   struct Case {
     const char* what;
-    uint64_t offset;      // where to flip
-    uint64_t named;       // the offset the error must name
+    uint64_t offset;  // where to flip
+    uint64_t named;   // the offset the error must name
   };
   const std::vector<Case> cases = {
       {"index", footer_.index.offset + 3, footer_.index.offset},
-      {"index trailer", footer_.index.offset + footer_.index.size_bytes + 2,
-       footer_.index.offset},
+      {"index trailer", footer_.index.offset + footer_.index.size_bytes + 2, footer_.index.offset},
       {"filter", footer_.filter.offset + 17, footer_.filter.offset},
       {"properties", footer_.properties.offset + 1, footer_.properties.offset},
       {"footer handles", footer_offset_ + 9, footer_offset_},
@@ -325,8 +323,8 @@ TEST_F(SegmentCorruptionTest, HugeLengthFieldsAreRejectedBeforeAllocation) {
   }
 
   // An index entry claiming a 1 TiB block, or one past the data: rejected at open.
-  for (BlockHandle bad : {BlockHandle{0, 1ull << 40}, BlockHandle{0, raw.size() + 1},
-                          BlockHandle{UINT64_MAX, 5}}) {
+  for (BlockHandle bad :
+       {BlockHandle{0, 1ull << 40}, BlockHandle{0, raw.size() + 1}, BlockHandle{UINT64_MAX, 5}}) {
     file = AssembleSegment(raw, Compression::kNone, bad);
     ASSERT_TRUE(env_.SetFileContentsDurably("/db/000015.seg", file).ok());
     segment = Segment::Open(&env_, "/db/000015.seg", 15, file.size(), nullptr);

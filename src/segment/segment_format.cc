@@ -83,9 +83,9 @@ Status DecodeFooter(std::string_view file_name, std::string_view tail, uint64_t 
                     Footer* footer, uint64_t* footer_offset) {
   assert(tail.size() <= file_size);
   if (tail.size() < kFooterTailSize) {
-    return SegmentCorruption(file_name, 0,
-                             "file of " + std::to_string(file_size) +
-                                 " bytes is too short to hold a segment footer");
+    return SegmentCorruption(
+        file_name, 0,
+        "file of " + std::to_string(file_size) + " bytes is too short to hold a segment footer");
   }
   const char* end = tail.data() + tail.size();
   if (std::string_view(end - kSegmentMagic.size(), kSegmentMagic.size()) != kSegmentMagic) {
@@ -111,9 +111,9 @@ Status DecodeFooter(std::string_view file_name, std::string_view tail, uint64_t 
                                 std::to_string(kFormatVersion) + ")");
   }
   if (version == 0 || footer_size != kFooterSize) {
-    return SegmentCorruption(file_name, offset,
-                             "bad footer: version " + std::to_string(version) + ", size " +
-                                 std::to_string(footer_size));
+    return SegmentCorruption(
+        file_name, offset,
+        "bad footer: version " + std::to_string(version) + ", size " + std::to_string(footer_size));
   }
   Footer decoded;
   decoded.format_version = version;

@@ -36,7 +36,7 @@ inline constexpr size_t kBlockTrailerSize = 5;
 
 // The version 1 footer, and the tail every version shares.
 inline constexpr size_t kFooterSize = 68;
-inline constexpr size_t kFooterTailSize = 20;  // footer_size, format_version, crc, magic
+inline constexpr size_t kFooterTailSize = 20;   // footer_size, format_version, crc, magic
 inline constexpr size_t kFooterCrcOffset = 56;  // within the version 1 footer
 // No format version may have a footer larger than this; a reader reads at most this much.
 inline constexpr size_t kMaxFooterSize = 4096;
@@ -83,10 +83,10 @@ struct Footer {
 void EncodeFooter(const Footer& footer, std::string* out);
 
 // Decodes the footer at the end of a file of `file_size` bytes. `tail` holds the file's last
-// bytes: min(file_size, kMaxFooterSize) of them, so that a footer of any version fits. Checks, in order: the magic, footer_size, the CRC,
-// the version (newer: NotSupported), then that every handle lies inside the file before the
-// footer and within the block size limit. Sets *footer_offset to where the footer starts.
-// Errors are Corruption or NotSupported naming `file_name` and an offset.
+// bytes: min(file_size, kMaxFooterSize) of them, so that a footer of any version fits. Checks, in
+// order: the magic, footer_size, the CRC, the version (newer: NotSupported), then that every handle
+// lies inside the file before the footer and within the block size limit. Sets *footer_offset to
+// where the footer starts. Errors are Corruption or NotSupported naming `file_name` and an offset.
 [[nodiscard]] Status DecodeFooter(std::string_view file_name, std::string_view tail,
                                   uint64_t file_size, Footer* footer, uint64_t* footer_offset);
 

@@ -85,9 +85,9 @@ TEST(SegmentFooter, NewerVersionIsNotSupported) {
 TEST(SegmentFooter, HandlesOutsideTheFileAreRejected) {
   uint64_t file_size = 0;
   for (int which = 0; which < 3; which++) {
-    for (BlockHandle bad : {BlockHandle{1665, 1}, BlockHandle{1600, 61},
-                            BlockHandle{UINT64_MAX - 2, 10}, BlockHandle{0, UINT64_MAX},
-                            BlockHandle{0, kSegmentMaxBlockBytes + 1}}) {
+    for (BlockHandle bad :
+         {BlockHandle{1665, 1}, BlockHandle{1600, 61}, BlockHandle{UINT64_MAX - 2, 10},
+          BlockHandle{0, UINT64_MAX}, BlockHandle{0, kSegmentMaxBlockBytes + 1}}) {
       Footer footer = SampleFooter();
       (which == 0 ? footer.index : which == 1 ? footer.filter : footer.properties) = bad;
       std::string tail = FileWithFooter(footer, &file_size);
@@ -167,8 +167,8 @@ TEST(IndexSeparator, SortsBetweenNeighbours) {
     std::string a, b, expect_user;
   };
   for (const Case& c : std::vector<Case>{{"abc", "abz", "abd"},
-                                         {"abc", "abd", "abc"},     // nothing fits between
-                                         {"ab", "abcdef", "ab"},    // a prefix of b
+                                         {"abc", "abd", "abc"},   // nothing fits between
+                                         {"ab", "abcdef", "ab"},  // a prefix of b
                                          {"a\xff", "b", "a\xff"},
                                          {"key1", "key3", "key2"},
                                          {"", "b", ""},

@@ -34,9 +34,9 @@ Status Segment::VerifyDataBlocks(uint64_t* blocks_checked) const {
           (entries == 0 || CompareInternalKeys(previous_key, key) < 0) &&
           (previous_separator.empty() || CompareInternalKeys(previous_separator, key) < 0);
       if (!after_previous || CompareInternalKeys(key, index.key()) > 0) {
-        return SegmentCorruption(file_name_, handle.offset,
-                                 "key out of order at block entry " +
-                                     std::to_string(entry.entry_offset()));
+        return SegmentCorruption(
+            file_name_, handle.offset,
+            "key out of order at block entry " + std::to_string(entry.entry_offset()));
       }
       const auto kind = ExtractKind(key);
       if (kind != ValueKind::kPut && kind != ValueKind::kDelete) {
