@@ -368,6 +368,32 @@ TEST_F(SegmentTest, IteratorKeepsItsSegmentAlive) {
   EXPECT_EQ(count, model.size());
 }
 
+TEST_F(SegmentTest, ReadsGoThroughTheBlockCache) {
+  Model model = VersionedModel(2000, 16);
+  auto segment = BuildAndOpen(model);
+  ASSERT_NE(segment, nullptr);
+  EXPECT_EQ(cache_.entry_count(), 0u);  // Open reads no data block
+  // A scan that asks not to fill the cache leaves it empty.
+  auto scan = segment->NewIterator(/*fill_cache=*/false);
+  for (scan->SeekToFirst(); scan->Valid(); scan->Next()) {
+  }
+  EXPECT_EQ(cache_.entry_count(), 0u);
+  // Gets fill it; repeating them hits.
+  GetResult result;
+  std::string value;
+  ASSERT_TRUE(segment->Get(test::NumberedKey(7), kMaxSequenceNumber, &result, &value).ok());
+  EXPECT_EQ(cache_.entry_count(), 1u);
+  const uint64_t hits = cache_.hit_count();
+  ASSERT_TRUE(segment->Get(test::NumberedKey(7), kMaxSequenceNumber, &result, &value).ok());
+  EXPECT_EQ(cache_.hit_count(), hits + 1);
+  // A full scan caches every block, within the budget.
+  auto it = segment->NewIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  }
+  EXPECT_EQ(cache_.entry_count(), segment->properties().data_block_count);
+  EXPECT_LE(cache_.usage_bytes(), cache_.capacity_bytes());
+}
+
 TEST_F(SegmentTest, OpenErrors) {
   auto missing = Segment::Open(&env_, "/db/000404.seg", 404, 100, nullptr);
   EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
