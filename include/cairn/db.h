@@ -84,6 +84,17 @@ class DB {
   virtual const Snapshot* GetSnapshot() = 0;
   virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
 
+  // Makes every write acknowledged before the call part of a segment recorded in a durable
+  // manifest, so it no longer depends on the WAL. Returns OK only then; otherwise the error,
+  // with the stage that failed ("build segment", "sync segment", "manifest"), and the previous
+  // durable state stays the recovery point. Concurrent calls share one flush. Writers are not
+  // blocked while it runs.
+  virtual Status Flush() = 0;
+
+  // Compacts the key range [*begin, *end] (nullptr: unbounded) down the levels, dropping
+  // overwritten versions and deletions no snapshot needs. Returns when done.
+  virtual Status CompactRange(const std::string_view* begin, const std::string_view* end) = 0;
+
   // Reads an introspection property into *value; returns false if the name is unknown.
   // Names (docs/properties.md lists them all):
   //   "cairn.stats"              human-readable summary of everything below

@@ -1,29 +1,40 @@
 // DBImpl: the DB implementation. It orchestrates; the algorithms live in their subsystems
-// (wal/ for the log and its recovery, memtable/ for the in-memory table, db/write_queue.h for
-// group commit).
+// (wal/ for the log and its recovery, memtable/, segment/ for files, manifest/ for versions
+// and the manifest, jobs/ for flush and compaction, db/write_queue.h for group commit).
+//
+// Files: db_impl.cc (reads, snapshots, properties), db_write.cc (the write path),
+// db_open.cc (open and recovery), db_background.cc (flush, compaction, file collection).
 //
 // Concurrency:
-//   - mu_ guards the read view, the sequence allocator, the snapshot list and the sticky
-//     error. It is held only for short bookkeeping, never across I/O.
+//   - mu_ guards the read view, the sequence allocator, snapshots, the sticky error and the
+//     background bookkeeping. It is held only for bookkeeping, never across I/O.
 //   - The write queue elects one leader at a time; only the leader touches wal_ and inserts
 //     into the active MemTable, so neither needs a lock of its own.
-//   - Readers copy the current ReadView (a shared_ptr) under mu_ and then read without locks.
+//   - Readers copy the current ReadView (a shared_ptr) under mu_, then read without locks.
+//   - One flush thread and one compaction thread; compaction_mu_ lets a manual compaction
+//     take the compaction thread's place.
 #ifndef CAIRN_DB_DB_IMPL_H_
 #define CAIRN_DB_DB_IMPL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cairn/db.h"
 #include "cairn/env.h"
 #include "db/info_log.h"
 #include "db/write_queue.h"
+#include "jobs/compaction_picker.h"
+#include "manifest/version_set.h"
 #include "memtable/memtable.h"
+#include "segment/block_cache.h"
 #include "wal/wal_format.h"
+#include "wal/wal_recovery.h"
 #include "wal/wal_writer.h"
 
 namespace cairn {
@@ -33,7 +44,8 @@ class DBImpl final : public DB {
   DBImpl(const Options& options, std::string dir);
   ~DBImpl() override;
 
-  // Locks the directory, creates or recovers the database, and starts a new WAL.
+  // Locks the directory, creates or recovers the database, starts a new WAL and the
+  // background threads.
   Status Open();
 
   Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override;
@@ -43,13 +55,24 @@ class DBImpl final : public DB {
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
+  Status Flush() override;
+  Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
   bool GetProperty(std::string_view name, std::string* value) override;
 
  private:
-  // What a reader needs: the MemTables, newest first. Immutable once published.
+  // A MemTable waiting to be flushed.
+  struct Immutable {
+    std::shared_ptr<MemTable> memtable;
+    uint64_t id = 0;               // increasing in switch order
+    uint64_t next_log_number = 0;  // the WAL opened after it: older WALs hold only it and
+                                   // older MemTables
+  };
+
+  // What a reader needs. Immutable once published.
   struct ReadView {
     std::shared_ptr<MemTable> active;
-    std::vector<std::shared_ptr<MemTable>> immutables;  // newest first
+    std::vector<Immutable> immutables;  // newest first
+    std::shared_ptr<const Version> version;
   };
 
   class SnapshotImpl final : public Snapshot {
@@ -62,23 +85,40 @@ class DBImpl final : public DB {
     const uint64_t sequence_;
   };
 
-  // Open steps (db_open.cc).
-  Status LoadOrCreateIdentity(const std::vector<std::string>& children);
-  Status RecoverWal(const std::vector<std::string>& children);
+  // --- Open (db_open.cc) ---
+  Status LoadOrCreateIdentity(const std::vector<std::string>& children, bool* created);
+  Status RecoverWal(const std::vector<std::string>& children, const ManifestState& state);
   Status RemoveLeftoverTemporaries(const std::vector<std::string>& children);
   Status StartNewWal(uint64_t prev_log_number);
 
-  // The leader's work for one commit group (db_write.cc).
+  // --- Writes (db_write.cc) ---
   Status CommitGroup(const std::vector<WriteQueue::Writer*>& group);
-  Status MaybeSwitchMemTable();
-  // OK, or the error every write returns in the sticky read-only state.
+  // The leader's pre-commit step: switch the MemTable when full (or forced, or the WAL cap
+  // is reached), slow down or wait under write pressure.
+  Status MakeRoomForWrite(bool force_switch);
+  Status SwitchMemTable();  // leader only
   Status ReadOnlyError();
   Status ReadOnlyErrorLocked();  // requires mu_
+  void SetErrorLocked(const Status& error);  // requires mu_
+
+  // --- Background work (db_background.cc) ---
+  void StartBackgroundThreads();
+  void StopBackgroundThreads();
+  void FlushThreadMain();
+  void CompactionThreadMain();
+  Status FlushImmutable(const Immutable& immutable);
+  Status RunCompaction(CompactionPlan plan);
+  void InstallVersion(const Immutable* flushed);  // updates the read view
+  void DeleteObsoleteFiles();
+  uint64_t NewOutputNumber();
+  uint64_t OldestSnapshotSequence();
 
   std::shared_ptr<const ReadView> CurrentView();
+  static size_t MemTableBytes(const ReadView& view);
   uint64_t LiveWalBytes();
   void Log(const std::string& message);
   std::string StatsText();
+  double WriteAmplification();
 
   const Options options_;
   Env* const env_;
@@ -86,28 +126,46 @@ class DBImpl final : public DB {
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<InfoLog> info_log_;
   wal::DbId db_id_{};
+  std::unique_ptr<segment::BlockCache> block_cache_;
+  std::unique_ptr<VersionSet> versions_;
 
   WriteQueue write_queue_;
-  // Leader-only state (see the class comment).
+  // Leader-only state.
   std::unique_ptr<wal::WalWriter> wal_;
   std::string commit_buffer_;
 
   std::mutex mu_;
-  std::shared_ptr<const ReadView> view_;          // guarded by mu_
-  uint64_t allocated_sequence_ = 0;               // guarded by mu_; never reused
-  uint64_t next_file_number_ = 1;                 // guarded by mu_
-  uint64_t last_commit_micros_ = 0;               // guarded by mu_; never decreases
-  std::vector<uint64_t> live_wal_numbers_;        // guarded by mu_
-  uint64_t closed_wal_bytes_ = 0;                 // guarded by mu_: bytes of live, closed WALs
+  std::condition_variable background_cv_;  // work for the background threads, or shutdown
+  std::condition_variable flush_done_cv_;  // a flush finished (or failed)
+  std::shared_ptr<const ReadView> view_;           // guarded by mu_
+  uint64_t allocated_sequence_ = 0;                // guarded by mu_; never reused
+  uint64_t last_commit_micros_ = 0;                // guarded by mu_; never decreases
+  std::vector<uint64_t> live_wal_numbers_;         // guarded by mu_; >= log number
+  uint64_t closed_wal_bytes_ = 0;                  // guarded by mu_
   std::multiset<std::pair<uint64_t, const SnapshotImpl*>> snapshots_;  // guarded by mu_
-  Status error_;                                  // guarded by mu_; sticky
+  Status error_;                                   // guarded by mu_; sticky
+  bool shutting_down_ = false;                     // guarded by mu_
+  uint64_t next_memtable_id_ = 1;                  // guarded by mu_
+  uint64_t flushed_memtable_id_ = 0;               // guarded by mu_
+  Status flush_error_;                             // guarded by mu_; last flush attempt
+  bool compaction_requested_ = false;              // guarded by mu_
+  std::set<uint64_t> pending_outputs_;             // guarded by mu_
+  std::string last_background_error_;              // guarded by mu_
+
+  std::mutex compaction_mu_;  // one compaction at a time
+  CompactionPicker picker_;   // guarded by compaction_mu_
+  std::thread flush_thread_;
+  std::thread compaction_thread_;
 
   std::atomic<uint64_t> visible_sequence_{0};
-  std::atomic<uint64_t> active_wal_bytes_{0};  // written by the leader, read by stats
-  std::atomic<uint64_t> stat_commits_{0};
-  std::atomic<uint64_t> stat_syncs_{0};
-  std::atomic<uint64_t> stat_writes_{0};
-  std::atomic<uint64_t> stat_bytes_written_{0};
+  std::atomic<uint64_t> active_wal_bytes_{0};
+  struct Stats {
+    std::atomic<uint64_t> commits{0}, syncs{0}, writes{0}, user_bytes{0}, wal_bytes{0};
+    std::atomic<uint64_t> flushes{0}, flush_bytes{0};
+    std::atomic<uint64_t> compactions{0}, trivial_moves{0}, compaction_bytes_read{0},
+        compaction_bytes_written{0};
+    std::atomic<uint64_t> delay_micros{0}, stop_micros{0}, delayed_groups{0}, stops{0};
+  } stats_;
   std::string recovery_report_;  // written during Open only
   std::string recovery_lost_;    // written during Open only
 };

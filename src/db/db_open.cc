@@ -1,5 +1,12 @@
-// Opening a database: lock, identity, WAL recovery, and the first new WAL.
-#include <chrono>
+// Opening a database (docs/durability.md §3): lock, identity, manifest, WAL recovery, the
+// first new WAL, background threads, and the removal of files nothing references.
+//
+// Creation order, so that a crash at any point is recognisable:
+//   1. the first manifest and CURRENT;  2. IDENTITY;  3. the first WAL.
+// A directory without IDENTITY and without any WAL or segment therefore holds no data (a
+// creation that stopped early) and is created afresh; with IDENTITY, a missing CURRENT is
+// Corruption, never a new database.
+#include <algorithm>
 
 #include "db/batch_payload.h"
 #include "db/db_impl.h"
@@ -33,16 +40,39 @@ Status DBImpl::Open() {
   if (!children.ok()) {
     return children.status();
   }
-  CAIRN_RETURN_IF_ERROR(LoadOrCreateIdentity(children.value()));
-  CAIRN_RETURN_IF_ERROR(RecoverWal(children.value()));
+  for (const std::string& name : children.value()) {
+    FileType type;
+    uint64_t number;
+    if (ParseFileName(name, &type, &number)) {
+      versions_->MarkFileNumberUsed(number);
+    }
+  }
+  bool created = false;
+  CAIRN_RETURN_IF_ERROR(LoadOrCreateIdentity(children.value(), &created));
+  ManifestState state;
+  if (!created) {
+    Status s = versions_->Recover(db_id_, &state);
+    if (s.IsNotFound()) {
+      return Status::Corruption("CURRENT is missing in " + dir_ +
+                                " while IDENTITY exists: the pointer to the manifest was lost; "
+                                "refusing to open it as a new database (" + s.message() + ")");
+    }
+    CAIRN_RETURN_IF_ERROR(s);
+    for (const std::string& event : state.events) {
+      Log("manifest recovery: " + event);
+    }
+  }
+  CAIRN_RETURN_IF_ERROR(RecoverWal(children.value(), state));
   CAIRN_RETURN_IF_ERROR(RemoveLeftoverTemporaries(children.value()));
   uint64_t prev_log = live_wal_numbers_.empty() ? 0 : live_wal_numbers_.back();
   CAIRN_RETURN_IF_ERROR(StartNewWal(prev_log));
   Log("opened " + dir_ + ": " + recovery_report_);
+  DeleteObsoleteFiles();
+  StartBackgroundThreads();
   return Status::OK();
 }
 
-Status DBImpl::LoadOrCreateIdentity(const std::vector<std::string>& children) {
+Status DBImpl::LoadOrCreateIdentity(const std::vector<std::string>& children, bool* created) {
   bool has_identity = false;
   std::string data_files;
   for (const std::string& name : children) {
@@ -53,7 +83,8 @@ Status DBImpl::LoadOrCreateIdentity(const std::vector<std::string>& children) {
     }
     if (type == FileType::kIdentity) {
       has_identity = true;
-    } else if (type == FileType::kWal || type == FileType::kQuarantined) {
+    } else if (type == FileType::kWal || type == FileType::kQuarantined ||
+               type == FileType::kSegment) {
       data_files += (data_files.empty() ? "" : ", ") + name;
     }
   }
@@ -61,6 +92,7 @@ Status DBImpl::LoadOrCreateIdentity(const std::vector<std::string>& children) {
     if (options_.error_if_exists) {
       return Status::InvalidArgument("database already exists at " + dir_);
     }
+    *created = false;
     return ReadIdentity(env_, dir_, &db_id_).WithContext(JoinPath(dir_, kIdentityFileName));
   }
   if (!data_files.empty()) {
@@ -73,33 +105,39 @@ Status DBImpl::LoadOrCreateIdentity(const std::vector<std::string>& children) {
     return Status::InvalidArgument("no database at " + dir_ + " (create_if_missing is false)");
   }
   env_->RandomBytes(db_id_.data(), db_id_.size());
+  CAIRN_RETURN_IF_ERROR(versions_->Create(db_id_));
   CAIRN_RETURN_IF_ERROR(WriteIdentity(env_, dir_, db_id_));
+  *created = true;
   Log("created a new database in " + dir_);
   return Status::OK();
 }
 
-Status DBImpl::RecoverWal(const std::vector<std::string>& children) {
+Status DBImpl::RecoverWal(const std::vector<std::string>& children, const ManifestState& state) {
   std::vector<wal::LogFile> logs;
-  uint64_t max_number = 0;
+  std::set<uint64_t> present;
   for (const std::string& name : children) {
     FileType type;
     uint64_t number;
-    if (!ParseFileName(name, &type, &number)) {
-      continue;
-    }
-    max_number = std::max(max_number, number);
-    if (type == FileType::kWal) {
+    if (ParseFileName(name, &type, &number) && type == FileType::kWal &&
+        number >= state.log_number) {
       logs.push_back({number, name});
+      present.insert(number);
     }
   }
-  next_file_number_ = max_number + 1;
-
+  for (uint64_t expected : state.expected_wals) {
+    if (present.count(expected) == 0) {
+      return Status::Corruption("WAL " + WalFileName(expected) +
+                                " is recorded in the manifest but missing from " + dir_);
+    }
+  }
   auto recovered = std::make_shared<MemTable>();
   wal::RecoveryOptions recovery_options;
   recovery_options.dir = dir_;
   recovery_options.db_id = db_id_;
+  recovery_options.first_prev_bound = std::max<uint64_t>(state.log_number, 1);
   recovery_options.salvage = options_.wal_recovery == WalRecovery::kSalvage;
   wal::RecoveryResult result;
+  last_commit_micros_ = state.last_commit_micros;
   uint64_t start_micros = env_->NowMonotonicMicros();
   Status s = wal::RecoverLogs(
       env_, logs, recovery_options,
@@ -129,19 +167,22 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children) {
     }
   }
   std::sort(live_wal_numbers_.begin(), live_wal_numbers_.end());
-  allocated_sequence_ = result.last_sequence;
-  visible_sequence_.store(result.last_sequence, std::memory_order_release);
+  uint64_t last_sequence = std::max(state.last_sequence, result.last_sequence);
+  allocated_sequence_ = last_sequence;
+  visible_sequence_.store(last_sequence, std::memory_order_release);
   recovery_lost_ = result.lost;
   recovery_report_ = "replayed " + std::to_string(result.records_replayed) + " records (" +
                      std::to_string(result.bytes_replayed) + " bytes) from " +
                      std::to_string(logs.size()) + " WAL files in " +
                      std::to_string(elapsed_micros / 1000) + " ms; last sequence " +
-                     std::to_string(result.last_sequence);
+                     std::to_string(last_sequence) + "; " +
+                     std::to_string(versions_->current()->FileCount()) + " segments";
   for (const std::string& event : result.events) {
     recovery_report_ += "; " + event;
   }
   auto view = std::make_shared<ReadView>();
   view->active = std::move(recovered);
+  view->version = versions_->current();
   view_ = std::move(view);
   return Status::OK();
 }
@@ -152,7 +193,7 @@ Status DBImpl::RemoveLeftoverTemporaries(const std::vector<std::string>& childre
     FileType type;
     uint64_t number;
     if (ParseFileName(name, &type, &number) && type == FileType::kTemp) {
-      // The listing predates this open's own steps: publishing IDENTITY may already have
+      // The listing predates this open's own steps: publishing a file may already have
       // renamed this temporary away, so a file already gone is what we wanted.
       Status s = env_->RemoveFile(JoinPath(dir_, name));
       if (s.IsNotFound()) {
@@ -166,12 +207,10 @@ Status DBImpl::RemoveLeftoverTemporaries(const std::vector<std::string>& childre
   return removed ? env_->SyncDir(dir_) : Status::OK();
 }
 
+// Creates the next WAL, records it in the manifest, and makes the active MemTable immutable
+// (if it holds anything) with the new WAL as its successor. Leader only (or Open).
 Status DBImpl::StartNewWal(uint64_t prev_log_number) {
-  uint64_t number = 0;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    number = next_file_number_++;
-  }
+  uint64_t number = versions_->NewFileNumber();
   wal::FileHeader header;
   header.magic = wal::kWalMagic;
   header.file_number = number;
@@ -181,6 +220,17 @@ Status DBImpl::StartNewWal(uint64_t prev_log_number) {
   if (!writer.ok()) {
     return writer.status().WithContext("creating " + WalFileName(number));
   }
+  // Recorded before any record in it is acknowledged, so a missing newest WAL is detected.
+  VersionEdit edit;
+  edit.added_wals.push_back(number);
+  uint64_t last_sequence = visible_sequence_.load(std::memory_order_acquire);
+  uint64_t last_micros;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_micros = last_commit_micros_;
+  }
+  CAIRN_RETURN_IF_ERROR(versions_->LogAndApply(std::move(edit), last_sequence, last_micros)
+                            .WithContext("recording " + WalFileName(number) + " in the manifest"));
   uint64_t old_bytes = 0;
   if (wal_ != nullptr) {
     old_bytes = wal_->written_offset();
@@ -193,13 +243,17 @@ Status DBImpl::StartNewWal(uint64_t prev_log_number) {
   wal_ = std::move(writer).value();
   active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(mu_);
-  auto view = std::make_shared<ReadView>();
-  view->active = std::make_shared<MemTable>();
+  auto view = std::make_shared<ReadView>(*view_);
   if (view_->active->entry_count() > 0) {
-    view->immutables.push_back(view_->active);
+    Immutable immutable;
+    immutable.memtable = view_->active;
+    immutable.id = next_memtable_id_++;
+    immutable.next_log_number = number;
+    view->immutables.insert(view->immutables.begin(), std::move(immutable));
+    background_cv_.notify_all();  // work for the flush thread
   }
-  view->immutables.insert(view->immutables.end(), view_->immutables.begin(),
-                          view_->immutables.end());
+  view->active = std::make_shared<MemTable>();
+  view->version = versions_->current();
   view_ = std::move(view);
   closed_wal_bytes_ += old_bytes;
   live_wal_numbers_.push_back(number);

@@ -1,7 +1,8 @@
-// The write path: group commit through the WAL into the MemTable.
+// The write path: group commit through the WAL into the MemTable (docs/durability.md §2).
 //
 // Per group, the leader:
-//   1. switches to a new MemTable and WAL if the active one is full;
+//   1. makes room: switches to a new MemTable and WAL if the active one is full (or a flush
+//      asked for it, or the WAL cap is reached), and slows down or waits under write pressure;
 //   2. allocates the group's sequence numbers (never reused, even if the commit fails);
 //   3. encodes one WAL record per batch and writes them all with one write(2);
 //   4. fdatasyncs if any writer asked for sync;
@@ -11,6 +12,7 @@
 // group's writers get IOError "outcome unknown", and nothing of the group becomes visible.
 #include "db/batch_payload.h"
 #include "db/db_impl.h"
+#include "db/write_pressure.h"
 #include "env/env_util.h"
 #include "util/filename.h"
 
@@ -37,9 +39,18 @@ Status DBImpl::ReadOnlyErrorLocked() {
   if (error_.ok()) {
     return Status::OK();
   }
-  return Status::IOError("database is read-only after a write-path failure; reopen it to "
-                         "recover (cause: " + error_.ToString() + ")",
+  return Status::IOError("database is read-only after a failure; reopen it to recover (cause: " +
+                             error_.ToString() + ")",
                          Status::SubCode::kReadOnly);
+}
+
+void DBImpl::SetErrorLocked(const Status& error) {
+  if (error_.ok()) {
+    error_ = error;
+    last_background_error_ = error.ToString();
+    Log("database is now read-only: " + error.ToString());
+  }
+  flush_done_cv_.notify_all();  // writers waiting for room must see it
 }
 
 Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch) {
@@ -62,10 +73,10 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch) {
 }
 
 Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
-  // A previous group may have failed while this leader was queued.
-  CAIRN_RETURN_IF_ERROR(ReadOnlyError());
-  CAIRN_RETURN_IF_ERROR(MaybeSwitchMemTable());
-
+  CAIRN_RETURN_IF_ERROR(MakeRoomForWrite(/*force_switch=*/group.front()->force_switch));
+  if (group.front()->force_switch) {
+    return Status::OK();  // a flush request: the switch was the whole job
+  }
   bool sync = false;
   uint64_t first_sequence = 0;
   uint64_t last_sequence = 0;
@@ -89,22 +100,22 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   assert(last_sequence <= kMaxSequenceNumber);
 
   commit_buffer_.clear();
+  uint64_t user_bytes = 0;
   for (WriteQueue::Writer* writer : group) {
     wal_->AppendRecord(wal::RecordType::kBatch, writer->first_sequence, writer->batch->Count(),
                        commit_micros, writer->batch->rep(), &commit_buffer_);
+    user_bytes += writer->batch->rep().size();
   }
   Status s = wal_->Write(commit_buffer_);
   if (s.ok() && sync) {
     s = wal_->Sync();
-    stat_syncs_.fetch_add(1, std::memory_order_relaxed);
+    stats_.syncs.fetch_add(1, std::memory_order_relaxed);
   }
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (error_.ok()) {
-      error_ = s;
-    }
-    Log("write path failed; database is now read-only: " + s.ToString() + " (sequence numbers " +
-        std::to_string(first_sequence) + ".." + std::to_string(last_sequence) + " unknown)");
+    SetErrorLocked(s);
+    Log("write path failed (sequence numbers " + std::to_string(first_sequence) + ".." +
+        std::to_string(last_sequence) + " have an unknown outcome)");
     return Status::IOError("write outcome unknown: " + s.ToString(),
                            Status::SubCode::kOutcomeUnknown);
   }
@@ -118,17 +129,62 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   memtable->NoteCommitTime(commit_micros);
   visible_sequence_.store(last_sequence, std::memory_order_release);
   active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
-  stat_commits_.fetch_add(1, std::memory_order_relaxed);
-  stat_writes_.fetch_add(group.size(), std::memory_order_relaxed);
-  stat_bytes_written_.fetch_add(commit_buffer_.size(), std::memory_order_relaxed);
+  stats_.commits.fetch_add(1, std::memory_order_relaxed);
+  stats_.writes.fetch_add(group.size(), std::memory_order_relaxed);
+  stats_.user_bytes.fetch_add(user_bytes, std::memory_order_relaxed);
+  stats_.wal_bytes.fetch_add(commit_buffer_.size(), std::memory_order_relaxed);
   return Status::OK();
 }
 
-Status DBImpl::MaybeSwitchMemTable() {
-  std::shared_ptr<const ReadView> view = CurrentView();
-  if (view->active->ApproximateMemoryUsage() < options_.memtable_size_bytes) {
+Status DBImpl::MakeRoomForWrite(bool force_switch) {
+  bool delayed = false;
+  for (;;) {
+    std::shared_ptr<const ReadView> view = CurrentView();
+    CAIRN_RETURN_IF_ERROR(ReadOnlyError());
+    WritePressure pressure;
+    pressure.memtable_bytes = MemTableBytes(*view);
+    pressure.l0_files = static_cast<int>(view->version->files(0).size());
+    bool active_empty = view->active->entry_count() == 0;
+    // "Full" counts the bytes entries use, not the arena's reserved blocks, so a small
+    // memtable_size_bytes still holds many writes. An empty MemTable is never switched.
+    bool full = view->active->ApproximateDataBytes() >= options_.memtable_size_bytes;
+    bool wal_cap = LiveWalBytes() > options_.max_wal_size_bytes;
+    bool wants_switch = !active_empty && (force_switch || full || wal_cap);
+    if (MustStopWrites(pressure, options_) && !view->immutables.empty()) {
+      // The hard stop: MemTable memory at its limit. Wait for a flush to free some; if the
+      // last flush failed, fail this write cleanly rather than wait for ever.
+      uint64_t start = env_->NowMonotonicMicros();
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!flush_error_.ok()) {
+        return flush_error_.WithContext("writes stopped: MemTable memory is full and flushing "
+                                        "fails");
+      }
+      uint64_t flushed = flushed_memtable_id_;
+      flush_done_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] {
+        return flushed_memtable_id_ != flushed || !error_.ok() || !flush_error_.ok();
+      });
+      stats_.stops.fetch_add(1, std::memory_order_relaxed);
+      stats_.stop_micros.fetch_add(env_->NowMonotonicMicros() - start, std::memory_order_relaxed);
+      continue;
+    }
+    if (wants_switch) {
+      CAIRN_RETURN_IF_ERROR(SwitchMemTable());
+      force_switch = false;
+      continue;
+    }
+    uint64_t delay = delayed ? 0 : WriteDelayMicros(pressure, options_);
+    if (delay > 0) {
+      env_->SleepMicros(delay);
+      delayed = true;
+      stats_.delayed_groups.fetch_add(1, std::memory_order_relaxed);
+      stats_.delay_micros.fetch_add(delay, std::memory_order_relaxed);
+      continue;  // re-evaluate: the MemTable may have filled meanwhile
+    }
     return Status::OK();
   }
+}
+
+Status DBImpl::SwitchMemTable() {
   // The old log is synced completely before its successor exists: recovery relies on every
   // log but the newest being whole (docs/durability.md).
   Status s = wal_->Sync();
@@ -137,10 +193,7 @@ Status DBImpl::MaybeSwitchMemTable() {
   }
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (error_.ok()) {
-      error_ = s.WithContext("switching to a new WAL");
-    }
-    Log("WAL switch failed; database is now read-only: " + s.ToString());
+    SetErrorLocked(s.WithContext("switching to a new WAL"));
     return ReadOnlyErrorLocked();
   }
   return Status::OK();

@@ -8,6 +8,7 @@ namespace cairn {
 
 char* Arena::Allocate(size_t bytes) {
   assert(bytes > 0);
+  allocated_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   constexpr size_t kAlign = alignof(std::max_align_t) > 8 ? alignof(std::max_align_t) : 8;
   size_t misalignment = reinterpret_cast<uintptr_t>(cursor_) & (kAlign - 1);
   size_t padding = misalignment == 0 ? 0 : kAlign - misalignment;

@@ -22,6 +22,8 @@ class Arena {
 
   // Bytes reserved from the system, including unused block tails.
   size_t MemoryUsage() const { return memory_usage_.load(std::memory_order_relaxed); }
+  // Bytes handed out by Allocate (what the entries use).
+  size_t AllocatedBytes() const { return allocated_bytes_.load(std::memory_order_relaxed); }
 
  private:
   char* AllocateNewBlock(size_t bytes);
@@ -30,6 +32,7 @@ class Arena {
   size_t remaining_ = 0;
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::atomic<size_t> memory_usage_{0};
+  std::atomic<size_t> allocated_bytes_{0};
 };
 
 }  // namespace cairn

@@ -52,7 +52,10 @@ class MemTable {
   uint64_t min_commit_micros() const { return min_commit_micros_.load(std::memory_order_relaxed); }
   uint64_t max_commit_micros() const { return max_commit_micros_.load(std::memory_order_relaxed); }
 
+  // Memory held (the arena's reserved blocks): what write pressure and limits count.
   size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
+  // Bytes the entries use: what decides that the table is full.
+  size_t ApproximateDataBytes() const { return arena_.AllocatedBytes(); }
   uint64_t entry_count() const { return entry_count_.load(std::memory_order_relaxed); }
 
  private:

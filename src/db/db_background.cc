@@ -1,0 +1,363 @@
+// Background work: flushing immutable MemTables, compacting segments, and deleting files
+// nothing references any more (docs/durability.md §4, "Flush" and "Compaction").
+//
+// Flush, per immutable MemTable, oldest first:
+//   1. build the segment outside any lock (jobs/FlushMemTable), fdatasync it, fsync the dir;
+//   2. append a manifest edit {add segment at level 0, log_number = the MemTable's successor
+//      WAL} and fdatasync it (VersionSet::LogAndApply);
+//   3. publish a read view without the MemTable and with the new version;
+//   4. delete WAL files below log_number (DeleteObsoleteFiles).
+// A crash between any two steps recovers the old state (the WAL is replayed; an orphan
+// segment is removed) or the new one. A failed flush keeps the MemTable, deletes its output,
+// reports the stage, and retries with backoff.
+#include <algorithm>
+#include <chrono>
+
+#include "db/db_impl.h"
+#include "env/env_util.h"
+#include "jobs/jobs.h"
+#include "util/filename.h"
+
+namespace cairn {
+namespace {
+
+constexpr uint64_t kFirstRetryMicros = 50 * 1000;
+constexpr uint64_t kMaxRetryMicros = 5 * 1000 * 1000;
+
+}  // namespace
+
+void DBImpl::StartBackgroundThreads() {
+  flush_thread_ = env_->StartThread([this] { FlushThreadMain(); });
+  compaction_thread_ = env_->StartThread([this] { CompactionThreadMain(); });
+}
+
+void DBImpl::StopBackgroundThreads() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutting_down_ = true;
+    background_cv_.notify_all();
+    flush_done_cv_.notify_all();
+  }
+  if (flush_thread_.joinable()) flush_thread_.join();
+  if (compaction_thread_.joinable()) compaction_thread_.join();
+}
+
+uint64_t DBImpl::NewOutputNumber() {
+  uint64_t number = versions_->NewFileNumber();
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_outputs_.insert(number);
+  return number;
+}
+
+uint64_t DBImpl::OldestSnapshotSequence() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!snapshots_.empty()) {
+    return snapshots_.begin()->first;
+  }
+  return visible_sequence_.load(std::memory_order_acquire);
+}
+
+void DBImpl::FlushThreadMain() {
+  uint64_t retry_micros = kFirstRetryMicros;
+  for (;;) {
+    Immutable oldest;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      background_cv_.wait(lock, [&] { return shutting_down_ || !view_->immutables.empty(); });
+      if (shutting_down_) {
+        return;  // unflushed MemTables are still in their WAL files
+      }
+      oldest = view_->immutables.back();
+    }
+    Status s = FlushImmutable(oldest);
+    std::unique_lock<std::mutex> lock(mu_);
+    flush_error_ = s;
+    flush_done_cv_.notify_all();
+    if (s.ok()) {
+      retry_micros = kFirstRetryMicros;
+      compaction_requested_ = true;
+      background_cv_.notify_all();
+      continue;
+    }
+    last_background_error_ = s.ToString();
+    Log("flush failed, retrying in " + std::to_string(retry_micros / 1000) + " ms: " +
+        s.ToString());
+    background_cv_.wait_for(lock, std::chrono::microseconds(retry_micros),
+                            [&] { return shutting_down_; });
+    retry_micros = std::min(retry_micros * 2, kMaxRetryMicros);
+  }
+}
+
+Status DBImpl::FlushImmutable(const Immutable& immutable) {
+  JobContext context;
+  context.env = env_;
+  context.dir = dir_;
+  context.options = &options_;
+  context.new_file_number = [this] { return NewOutputNumber(); };
+  context.oldest_snapshot = OldestSnapshotSequence();
+  JobResult result;
+  Status s = FlushMemTable(*immutable.memtable, context, &result);
+  if (s.ok()) {
+    VersionEdit edit;
+    edit.added_segments = result.outputs;
+    edit.log_number = immutable.next_log_number;
+    uint64_t last_micros;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_micros = last_commit_micros_;
+    }
+    s = versions_->LogAndApply(std::move(edit), visible_sequence_.load(), last_micros)
+            .WithContext("flush: manifest");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (uint64_t number : result.output_numbers) {
+      pending_outputs_.erase(number);
+    }
+  }
+  if (!s.ok()) {
+    return s;  // outputs are orphans: removed by the collector once the manifest is healthy
+  }
+  stats_.flushes.fetch_add(1, std::memory_order_relaxed);
+  stats_.flush_bytes.fetch_add(result.bytes_written, std::memory_order_relaxed);
+  InstallVersion(&immutable);
+  Log("flushed MemTable " + std::to_string(immutable.id) + ": " +
+      std::to_string(result.entries_written) + " entries, " +
+      std::to_string(result.bytes_written) + " bytes");
+  DeleteObsoleteFiles();
+  return Status::OK();
+}
+
+void DBImpl::InstallVersion(const Immutable* flushed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto view = std::make_shared<ReadView>(*view_);
+  view->version = versions_->current();
+  if (flushed != nullptr) {
+    auto& list = view->immutables;
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const Immutable& m) { return m.id == flushed->id; }),
+               list.end());
+    flushed_memtable_id_ = std::max(flushed_memtable_id_, flushed->id);
+    // WAL files below the new log number are obsolete (deleted by the collector).
+    uint64_t log_number = versions_->log_number();
+    for (auto it = live_wal_numbers_.begin(); it != live_wal_numbers_.end();) {
+      if (*it < log_number) {
+        it = live_wal_numbers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  view_ = std::move(view);
+}
+
+void DBImpl::CompactionThreadMain() {
+  uint64_t retry_micros = kFirstRetryMicros;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      background_cv_.wait(lock, [&] { return shutting_down_ || compaction_requested_; });
+      if (shutting_down_) {
+        return;
+      }
+      compaction_requested_ = false;
+      if (!error_.ok()) {
+        continue;
+      }
+    }
+    Status s;
+    bool worked = false;
+    {
+      std::lock_guard<std::mutex> compaction_lock(compaction_mu_);
+      std::optional<CompactionPlan> plan = picker_.Pick(*versions_->current());
+      if (plan.has_value()) {
+        worked = true;
+        s = RunCompaction(std::move(*plan));
+      }
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (s.ok()) {
+      retry_micros = kFirstRetryMicros;
+      compaction_requested_ = compaction_requested_ || worked;  // more may be due
+      continue;
+    }
+    last_background_error_ = s.ToString();
+    if (s.IsCorruption()) {
+      // Damaged data must not be compacted into new files, and writes piling into level 0
+      // would only hide it: stop, read-only, and let the operator verify.
+      SetErrorLocked(s);
+      continue;
+    }
+    Log("compaction failed, retrying in " + std::to_string(retry_micros / 1000) + " ms: " +
+        s.ToString());
+    background_cv_.wait_for(lock, std::chrono::microseconds(retry_micros),
+                            [&] { return shutting_down_; });
+    retry_micros = std::min(retry_micros * 2, kMaxRetryMicros);
+    compaction_requested_ = true;
+  }
+}
+
+// Requires compaction_mu_.
+Status DBImpl::RunCompaction(CompactionPlan plan) {
+  std::shared_ptr<const Version> version = versions_->current();
+  VersionEdit edit;
+  for (const Version::Files* files : {&plan.inputs, &plan.next_inputs}) {
+    for (const auto& file : *files) {
+      edit.deleted_segments.push_back({file->meta.level, file->meta.number});
+    }
+  }
+  JobResult result;
+  Status s;
+  if (plan.trivial_move) {
+    SegmentMeta moved = plan.inputs.front()->meta;
+    moved.level = static_cast<uint32_t>(plan.output_level);
+    edit.added_segments.push_back(moved);
+  } else {
+    JobContext context;
+    context.env = env_;
+    context.dir = dir_;
+    context.options = &options_;
+    context.new_file_number = [this] { return NewOutputNumber(); };
+    context.oldest_snapshot = OldestSnapshotSequence();
+    s = CompactSegments(plan, *version, context, &result);
+    edit.added_segments = result.outputs;
+  }
+  if (s.ok()) {
+    uint64_t last_micros;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_micros = last_commit_micros_;
+    }
+    s = versions_->LogAndApply(std::move(edit), visible_sequence_.load(), last_micros)
+            .WithContext("compaction: manifest");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (uint64_t number : result.output_numbers) {
+      pending_outputs_.erase(number);
+    }
+  }
+  CAIRN_RETURN_IF_ERROR(s);
+  if (plan.trivial_move) {
+    stats_.trivial_moves.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    stats_.compactions.fetch_add(1, std::memory_order_relaxed);
+    stats_.compaction_bytes_read.fetch_add(result.bytes_read, std::memory_order_relaxed);
+    stats_.compaction_bytes_written.fetch_add(result.bytes_written, std::memory_order_relaxed);
+  }
+  InstallVersion(nullptr);
+  Log("compaction " + plan.reason + (plan.trivial_move ? " (moved)" : "") + ": " +
+      std::to_string(plan.inputs.size() + plan.next_inputs.size()) + " inputs, " +
+      std::to_string(result.outputs.size()) + " outputs, " +
+      std::to_string(result.bytes_read) + " bytes read, " +
+      std::to_string(result.bytes_written) + " written, " +
+      std::to_string(result.dropped_versions + result.dropped_deletions) + " entries dropped");
+  DeleteObsoleteFiles();
+  return Status::OK();
+}
+
+// The one file collector (DESIGN.md §3). A file is deleted only when nothing references it:
+// not the current version nor an older one a reader still holds, not a running job's pending
+// output, not a live WAL, not the current manifest. Files Cairn does not recognise, and
+// quarantined ones, are never touched.
+void DBImpl::DeleteObsoleteFiles() {
+  if (!versions_->manifest_healthy()) {
+    return;  // a failed manifest append may yet be what recovery reads: keep everything
+  }
+  std::set<uint64_t> live_segments = versions_->LiveSegmentNumbers();
+  uint64_t log_number = versions_->log_number();
+  uint64_t manifest_number = versions_->manifest_number();
+  std::set<uint64_t> pending;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending = pending_outputs_;
+  }
+  auto children = env_->GetChildren(dir_);
+  if (!children.ok()) {
+    Log("file collection skipped: " + children.status().ToString());
+    return;
+  }
+  for (const std::string& name : children.value()) {
+    FileType type;
+    uint64_t number;
+    if (!ParseFileName(name, &type, &number)) {
+      continue;
+    }
+    bool obsolete = (type == FileType::kSegment && live_segments.count(number) == 0 &&
+                     pending.count(number) == 0) ||
+                    (type == FileType::kWal && number < log_number) ||
+                    (type == FileType::kManifest && number < manifest_number);
+    if (!obsolete) {
+      continue;
+    }
+    Status s = env_->RemoveFile(JoinPath(dir_, name));
+    // A deletion that does not happen only delays it: the next collection retries. NotFound:
+    // another collection (a concurrent job's) got there first.
+    if (s.ok()) {
+      Log("deleted obsolete " + name);
+    } else if (!s.IsNotFound()) {
+      Log("could not delete " + name + ": " + s.ToString());
+    }
+  }
+}
+
+Status DBImpl::Flush() {
+  CAIRN_RETURN_IF_ERROR(ReadOnlyError());
+  // Switch the active MemTable through the write queue (the leader owns the WAL), so every
+  // write acknowledged before this call is in an immutable MemTable afterwards.
+  WriteBatch empty;
+  WriteQueue::Writer self(&empty, /*sync=*/false, /*switch_only=*/true);
+  bool leader = write_queue_.JoinAndWaitForLeadership(&self);
+  assert(leader && "a switch request always leads its own group");
+  (void)leader;
+  std::vector<WriteQueue::Writer*> group = write_queue_.FormGroup(&self);
+  Status s = CommitGroup(group);
+  write_queue_.FinishGroup(group);
+  CAIRN_RETURN_IF_ERROR(s);
+  std::unique_lock<std::mutex> lock(mu_);
+  uint64_t target = next_memtable_id_ - 1;  // the newest immutable MemTable
+  uint64_t attempts_seen = 0;
+  for (;;) {
+    if (flushed_memtable_id_ >= target || view_->immutables.empty()) {
+      return Status::OK();
+    }
+    if (!error_.ok()) {
+      return ReadOnlyErrorLocked();
+    }
+    if (shutting_down_) {
+      return Status::IOError("database is closing");
+    }
+    if (!flush_error_.ok() && attempts_seen > 0) {
+      return flush_error_;  // the flush this call waited for failed; the state is unchanged
+    }
+    flush_done_cv_.wait(lock);
+    attempts_seen++;
+  }
+}
+
+Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
+  CAIRN_RETURN_IF_ERROR(Flush());
+  std::lock_guard<std::mutex> compaction_lock(compaction_mu_);
+  std::shared_ptr<const Version> version = versions_->current();
+  int deepest = 0;
+  for (int level = 0; level < kNumLevels; level++) {
+    if (!version->Overlapping(level, begin != nullptr ? *begin : std::string_view(),
+                              end != nullptr ? *end : std::string_view(), begin == nullptr,
+                              end == nullptr)
+             .empty()) {
+      deepest = level;
+    }
+  }
+  for (int level = 0; level < std::max(deepest, 1) && level < kNumLevels - 1; level++) {
+    std::optional<CompactionPlan> plan =
+        picker_.PickRange(*versions_->current(), level, begin, end);
+    if (!plan.has_value()) {
+      continue;
+    }
+    plan->trivial_move = false;  // rewrite, so garbage is dropped
+    CAIRN_RETURN_IF_ERROR(RunCompaction(std::move(*plan)));
+  }
+  return Status::OK();
+}
+
+}  // namespace cairn

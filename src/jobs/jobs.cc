@@ -1,0 +1,87 @@
+#include "jobs/jobs.h"
+
+#include <algorithm>
+
+#include "db/merging_iterator.h"
+#include "jobs/garbage_filter.h"
+#include "jobs/output_writer.h"
+
+namespace cairn {
+namespace {
+
+// Drains `input` through the filter into `writer`.
+Status CopyLiveEntries(InternalIterator* input, GarbageFilter* filter, OutputWriter* writer,
+                       JobResult* result) {
+  for (input->SeekToFirst(); input->Valid(); input->Next()) {
+    result->entries_read++;
+    if (filter->ShouldDrop(input->key())) {
+      continue;
+    }
+    CAIRN_RETURN_IF_ERROR(writer->Add(input->key(), input->value()));
+    result->entries_written++;
+  }
+  // An input that stopped early on a damaged block must fail the job, never end it.
+  return input->status();
+}
+
+Status Finish(Status s, OutputWriter* writer, GarbageFilter* filter, JobResult* result) {
+  result->output_numbers = writer->file_numbers();
+  if (s.ok()) {
+    s = writer->Finish(&result->outputs);
+  }
+  if (!s.ok()) {
+    writer->Abandon();
+    result->outputs.clear();
+    return s;
+  }
+  result->bytes_written = writer->bytes_written();
+  result->dropped_versions = filter->dropped_versions();
+  result->dropped_deletions = filter->dropped_deletions();
+  return Status::OK();
+}
+
+}  // namespace
+
+Status FlushMemTable(const MemTable& memtable, const JobContext& context, JobResult* result) {
+  *result = JobResult();
+  if (memtable.entry_count() == 0) {
+    return Status::OK();
+  }
+  OutputWriter writer(context.env, context.dir, *context.options, /*level=*/0,
+                      context.new_file_number, /*cut_size_bytes=*/0);
+  writer.SetCommitTimeRange(memtable.min_commit_micros(), memtable.max_commit_micros());
+  GarbageFilter filter(context.oldest_snapshot, nullptr);
+  std::unique_ptr<InternalIterator> input = memtable.NewIterator();
+  Status s = CopyLiveEntries(input.get(), &filter, &writer, result);
+  s = Finish(s, &writer, &filter, result);
+  return s.ok() ? s : s.WithContext("flush: build segment");
+}
+
+Status CompactSegments(const CompactionPlan& plan, const Version& version,
+                       const JobContext& context, JobResult* result) {
+  *result = JobResult();
+  std::vector<std::unique_ptr<InternalIterator>> children;
+  uint64_t min_micros = UINT64_MAX;
+  uint64_t max_micros = 0;
+  for (const Version::Files* files : {&plan.inputs, &plan.next_inputs}) {
+    for (const auto& file : *files) {
+      children.push_back(file->segment->NewIterator(/*fill_cache=*/false));
+      result->bytes_read += file->meta.file_size_bytes;
+      min_micros = std::min(min_micros, file->meta.min_commit_micros);
+      max_micros = std::max(max_micros, file->meta.max_commit_micros);
+    }
+  }
+  std::unique_ptr<InternalIterator> input = NewMergingIterator(std::move(children));
+  OutputWriter writer(context.env, context.dir, *context.options, plan.output_level,
+                      context.new_file_number, context.options->target_segment_size_bytes);
+  writer.SetCommitTimeRange(min_micros == UINT64_MAX ? 0 : min_micros, max_micros);
+  int output_level = plan.output_level;
+  GarbageFilter filter(context.oldest_snapshot, [&version, output_level](std::string_view key) {
+    return !version.KeyMayExistBelow(output_level, key);
+  });
+  Status s = CopyLiveEntries(input.get(), &filter, &writer, result);
+  s = Finish(s, &writer, &filter, result);
+  return s.ok() ? s : s.WithContext("compaction " + plan.reason);
+}
+
+}  // namespace cairn
