@@ -124,7 +124,7 @@ Status DBImpl::FlushImmutable(const Immutable& immutable) {
   Log("flushed MemTable " + std::to_string(immutable.id) + ": " +
       std::to_string(result.entries_written) + " entries, " +
       std::to_string(result.bytes_written) + " bytes");
-  DeleteObsoleteFiles();
+  DeleteObsoleteFilesInBackground();
   return Status::OK();
 }
 
@@ -252,7 +252,7 @@ Status DBImpl::RunCompaction(CompactionPlan plan) {
       std::to_string(result.bytes_read) + " bytes read, " +
       std::to_string(result.bytes_written) + " written, " +
       std::to_string(result.dropped_versions + result.dropped_deletions) + " entries dropped");
-  DeleteObsoleteFiles();
+  DeleteObsoleteFilesInBackground();
   return Status::OK();
 }
 
@@ -260,22 +260,24 @@ Status DBImpl::RunCompaction(CompactionPlan plan) {
 // not the current version nor an older one a reader still holds, not a running job's pending
 // output, not a live WAL, not the current manifest. Files Cairn does not recognise, and
 // quarantined ones, are never touched.
-void DBImpl::DeleteObsoleteFiles() {
+Status DBImpl::DeleteObsoleteFiles() {
   if (!versions_->manifest_healthy()) {
-    return;  // a failed manifest append may yet be what recovery reads: keep everything
+    return Status::OK();  // a failed manifest append may yet be what recovery reads: keep all
   }
-  std::set<uint64_t> live_segments = versions_->LiveSegmentNumbers();
-  uint64_t log_number = versions_->log_number();
-  uint64_t manifest_number = versions_->manifest_number();
+  // Order matters: a job installs its version before it drops its outputs from
+  // pending_outputs_, so reading pending first and the live versions second sees every new
+  // output in one or the other. (The reverse order once deleted a just-flushed segment.)
   std::set<uint64_t> pending;
   {
     std::lock_guard<std::mutex> lock(mu_);
     pending = pending_outputs_;
   }
+  std::set<uint64_t> live_segments = versions_->LiveSegmentNumbers();
+  uint64_t log_number = versions_->log_number();
+  uint64_t manifest_number = versions_->manifest_number();
   auto children = env_->GetChildren(dir_);
   if (!children.ok()) {
-    Log("file collection skipped: " + children.status().ToString());
-    return;
+    return children.status().WithContext("collecting obsolete files");
   }
   for (const std::string& name : children.value()) {
     FileType type;
@@ -298,6 +300,15 @@ void DBImpl::DeleteObsoleteFiles() {
     } else if (!s.IsNotFound()) {
       Log("could not delete " + name + ": " + s.ToString());
     }
+  }
+  return Status::OK();
+}
+
+void DBImpl::DeleteObsoleteFilesInBackground() {
+  Status s = DeleteObsoleteFiles();
+  if (!s.ok()) {
+    // Obsolete files only cost space; the next collection (after the next job) retries.
+    Log(s.ToString());
   }
 }
 

@@ -42,7 +42,8 @@ DBImpl::DBImpl(const Options& options, std::string dir)
       env_(options.env != nullptr ? options.env : Env::Default()),
       dir_(std::move(dir)),
       block_cache_(std::make_unique<segment::BlockCache>(options_.block_cache_bytes)),
-      versions_(std::make_unique<VersionSet>(env_, dir_, options_, block_cache_.get())),
+      versions_(std::make_unique<VersionSet>(env_, dir_, options_, block_cache_.get(),
+                                             [this](const std::string& line) { Log(line); })),
       picker_(options_) {}
 
 DBImpl::~DBImpl() {

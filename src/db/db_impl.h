@@ -87,7 +87,8 @@ class DBImpl final : public DB {
 
   // --- Open (db_open.cc) ---
   Status LoadOrCreateIdentity(const std::vector<std::string>& children, bool* created);
-  Status RecoverWal(const std::vector<std::string>& children, const ManifestState& state);
+  Status RecoverWal(const std::vector<std::string>& children, const ManifestState& state,
+                    uint64_t* empty_wal);
   Status RemoveLeftoverTemporaries(const std::vector<std::string>& children);
   Status StartNewWal(uint64_t prev_log_number);
 
@@ -109,7 +110,10 @@ class DBImpl final : public DB {
   Status FlushImmutable(const Immutable& immutable);
   Status RunCompaction(CompactionPlan plan);
   void InstallVersion(const Immutable* flushed);  // updates the read view
-  void DeleteObsoleteFiles();
+  // Deletes files nothing references; an error listing the directory is returned (Open
+  // fails on it), a file that cannot be deleted is logged and retried at the next collection.
+  Status DeleteObsoleteFiles();
+  void DeleteObsoleteFilesInBackground();  // logs instead of returning
   uint64_t NewOutputNumber();
   uint64_t OldestSnapshotSequence();
 

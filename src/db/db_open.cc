@@ -62,12 +62,23 @@ Status DBImpl::Open() {
       Log("manifest recovery: " + event);
     }
   }
-  CAIRN_RETURN_IF_ERROR(RecoverWal(children.value(), state));
+  uint64_t empty_wal = 0;
+  CAIRN_RETURN_IF_ERROR(RecoverWal(children.value(), state, &empty_wal));
+  if (!created) {
+    // The manifest forgets the empty WAL before it is removed, and it is removed before the
+    // next WAL (which chains past it) is created: a crash between any two steps is recoverable.
+    CAIRN_RETURN_IF_ERROR(versions_->FinishRecovery(empty_wal));
+  }
+  if (empty_wal != 0) {
+    CAIRN_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(dir_, WalFileName(empty_wal))));
+    CAIRN_RETURN_IF_ERROR(env_->SyncDir(dir_));
+    Log("removed " + WalFileName(empty_wal) + ", which held no record");
+  }
   CAIRN_RETURN_IF_ERROR(RemoveLeftoverTemporaries(children.value()));
   uint64_t prev_log = live_wal_numbers_.empty() ? 0 : live_wal_numbers_.back();
   CAIRN_RETURN_IF_ERROR(StartNewWal(prev_log));
   Log("opened " + dir_ + ": " + recovery_report_);
-  DeleteObsoleteFiles();
+  CAIRN_RETURN_IF_ERROR(DeleteObsoleteFiles());
   StartBackgroundThreads();
   return Status::OK();
 }
@@ -112,7 +123,8 @@ Status DBImpl::LoadOrCreateIdentity(const std::vector<std::string>& children, bo
   return Status::OK();
 }
 
-Status DBImpl::RecoverWal(const std::vector<std::string>& children, const ManifestState& state) {
+Status DBImpl::RecoverWal(const std::vector<std::string>& children, const ManifestState& state,
+                          uint64_t* empty_wal) {
   std::vector<wal::LogFile> logs;
   std::set<uint64_t> present;
   for (const std::string& name : children) {
@@ -153,6 +165,7 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
     return s;
   }
   uint64_t elapsed_micros = env_->NowMonotonicMicros() - start_micros;
+  *empty_wal = result.empty_newest_log;
   for (const std::string& event : result.events) {
     Log("recovery: " + event);
   }

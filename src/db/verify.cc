@@ -1,21 +1,34 @@
 #include "db/verify.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 #include "db/batch_payload.h"
 #include "db/identity.h"
 #include "env/env_util.h"
+#include "manifest/current_file.h"
+#include "manifest/manifest_reader.h"
+#include "segment/segment.h"
 #include "util/filename.h"
 #include "wal/wal_reader.h"
 
 namespace cairn {
 namespace {
 
+// What the manifest says is live.
+struct LiveState {
+  bool known = false;
+  uint64_t log_number = 0;
+  std::map<uint64_t, manifest::SegmentMeta> segments;
+};
+
 // Checks one WAL file: header, then every record's checksum and payload structure.
-// `expected_prev` is the previous log present (0 for the first).
+// `expected_prev_below` is set for the oldest live log (its predecessor must be below it),
+// `expected_prev` otherwise.
 Status VerifyWal(Env* env, const std::string& dir, const std::string& name, uint64_t number,
-                 uint64_t expected_prev, bool newest, const wal::DbId* db_id,
-                 VerifyReport* report) {
+                 std::optional<uint64_t> expected_prev, uint64_t expected_prev_below, bool newest,
+                 const wal::DbId* db_id, VerifyReport* report) {
   auto opened = wal::WalReader::Open(env, JoinPath(dir, name));
   if (!opened.ok()) {
     report->problems.push_back(name + ": cannot open: " + opened.status().ToString());
@@ -41,13 +54,11 @@ Status VerifyWal(Env* env, const std::string& dir, const std::string& name, uint
     report->problems.push_back(name + " offset 0: header names log " +
                                std::to_string(header.file_number));
   }
-  if (header.prev_file_number != expected_prev) {
+  bool chain_ok = expected_prev.has_value() ? header.prev_file_number == *expected_prev
+                                            : header.prev_file_number < expected_prev_below;
+  if (!chain_ok) {
     report->problems.push_back(name + " offset 0: its predecessor is log " +
-                               std::to_string(header.prev_file_number) +
-                               (expected_prev == 0
-                                    ? ", which is missing"
-                                    : " but the previous log present is " +
-                                          std::to_string(expected_prev)));
+                               std::to_string(header.prev_file_number) + ", which is missing");
   }
   if (db_id != nullptr && header.db_id != *db_id) {
     report->problems.push_back(name + " offset 0: belongs to another database");
@@ -82,6 +93,87 @@ Status VerifyWal(Env* env, const std::string& dir, const std::string& name, uint
   return Status::OK();
 }
 
+// Reads CURRENT and the manifest it names (never changing either) into *live.
+Status VerifyManifest(Env* env, const std::string& dir, const wal::DbId* db_id, LiveState* live,
+                      VerifyReport* report) {
+  uint64_t manifest_number = 0;
+  Status s = manifest::ReadCurrent(env, dir, &manifest_number);
+  if (s.IsIOError()) {
+    return s;
+  }
+  if (!s.ok()) {
+    report->problems.push_back("CURRENT: " + s.ToString());
+    return Status::OK();
+  }
+  report->files_checked += 2;
+  std::string name = ManifestFileName(manifest_number);
+  manifest::ManifestReadReport read_report;
+  std::optional<wal::DbId> expected;
+  if (db_id != nullptr) {
+    expected = *db_id;
+  }
+  s = manifest::ReadManifest(
+      env, dir, name, expected, manifest::ManifestReadMode::kVerifyOnly,
+      [&](const manifest::VersionEdit& edit, uint64_t) {
+        for (const auto& deleted : edit.deleted_segments) {
+          live->segments.erase(deleted.number);
+        }
+        for (const auto& added : edit.added_segments) {
+          live->segments[added.number] = added;
+        }
+        if (edit.log_number) {
+          live->log_number = std::max(live->log_number, *edit.log_number);
+        }
+        return Status::OK();
+      },
+      &read_report);
+  if (s.IsIOError()) {
+    return s;
+  }
+  if (!s.ok()) {
+    report->problems.push_back(name + ": " + s.message());
+    return Status::OK();
+  }
+  live->known = true;
+  if (read_report.torn_tail) {
+    report->notes.push_back(name + " offset " + std::to_string(read_report.torn_tail_offset) +
+                            ": torn tail (" + read_report.torn_tail_reason +
+                            "; the next open cuts it)");
+  }
+  return Status::OK();
+}
+
+// Reads every block of every live segment.
+Status VerifySegments(Env* env, const std::string& dir, const LiveState& live,
+                      VerifyReport* report) {
+  for (const auto& [number, meta] : live.segments) {
+    std::string name = SegmentFileName(number);
+    auto segment = segment::Segment::Open(env, JoinPath(dir, name), number,
+                                          meta.file_size_bytes, nullptr);
+    if (!segment.ok()) {
+      if (segment.status().IsIOError()) {
+        return segment.status();
+      }
+      report->problems.push_back(name + ": " + segment.status().ToString() +
+                                 (segment.status().IsNotFound() ? " (listed by the manifest)"
+                                                                : ""));
+      continue;
+    }
+    report->files_checked++;
+    uint64_t blocks = 0;
+    Status s = segment.value()->VerifyAllBlocks(&blocks);
+    if (s.IsIOError()) {
+      return s;
+    }
+    if (!s.ok()) {
+      report->problems.push_back(s.message());
+    }
+    report->records_checked += meta.entry_count;
+    report->bytes_checked += meta.file_size_bytes;
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status VerifyDatabase(Env* env, const std::string& dir, VerifyReport* report) {
@@ -91,6 +183,7 @@ Status VerifyDatabase(Env* env, const std::string& dir, VerifyReport* report) {
     return children.status();
   }
   std::vector<std::pair<uint64_t, std::string>> wals;
+  std::set<uint64_t> segment_files;
   bool has_identity = false;
   for (const std::string& name : children.value()) {
     FileType type;
@@ -102,6 +195,8 @@ Status VerifyDatabase(Env* env, const std::string& dir, VerifyReport* report) {
       wals.emplace_back(number, name);
     } else if (type == FileType::kIdentity) {
       has_identity = true;
+    } else if (type == FileType::kSegment) {
+      segment_files.insert(number);
     }
   }
   std::sort(wals.begin(), wals.end());
@@ -117,12 +212,28 @@ Status VerifyDatabase(Env* env, const std::string& dir, VerifyReport* report) {
     } else {
       report->problems.push_back("IDENTITY offset 0: " + s.message());
     }
-  } else if (!wals.empty()) {
-    report->problems.push_back("IDENTITY: missing while WAL files exist");
+  } else if (!wals.empty() || !segment_files.empty()) {
+    report->problems.push_back("IDENTITY: missing while data files exist");
   }
+  LiveState live;
+  if (has_identity) {
+    CAIRN_RETURN_IF_ERROR(VerifyManifest(env, dir, id_known ? &db_id : nullptr, &live, report));
+    CAIRN_RETURN_IF_ERROR(VerifySegments(env, dir, live, report));
+  }
+  for (uint64_t number : segment_files) {
+    if (live.known && live.segments.count(number) == 0) {
+      report->notes.push_back(SegmentFileName(number) +
+                              ": not listed by the manifest (an orphan; the next open removes it)");
+    }
+  }
+  std::erase_if(wals, [&](const auto& wal) { return wal.first < live.log_number; });
   for (size_t i = 0; i < wals.size(); i++) {
-    uint64_t expected_prev = i == 0 ? 0 : wals[i - 1].first;
+    std::optional<uint64_t> expected_prev;
+    if (i > 0) {
+      expected_prev = wals[i - 1].first;
+    }
     CAIRN_RETURN_IF_ERROR(VerifyWal(env, dir, wals[i].second, wals[i].first, expected_prev,
+                                    std::max<uint64_t>(live.log_number, 1),
                                     i + 1 == wals.size(), id_known ? &db_id : nullptr, report));
   }
   return Status::OK();

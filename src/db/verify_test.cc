@@ -1,6 +1,8 @@
-// Proves `VerifyDatabase` (what `cairn verify` runs) reads every file without changing any,
-// reports a clean database as clean, names file and offset for damaged records, a broken log
-// chain and a missing IDENTITY, and only notes (does not report) a torn tail in the newest log.
+// Proves `VerifyDatabase` (what `cairn verify` runs) reads every file of a closed database —
+// IDENTITY, CURRENT, the manifest, every live segment block and the live WAL — without
+// changing any; reports a clean database as clean; names the file and offset of a damaged
+// segment block or WAL record; reports a missing segment, CURRENT or IDENTITY; and only notes
+// (does not report) a torn tail in the newest WAL.
 #include "db/verify.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +10,7 @@
 #include "cairn/db.h"
 #include "env/mem_env.h"
 #include "testutil.h"
+#include "util/filename.h"
 
 namespace cairn {
 namespace {
@@ -16,25 +19,34 @@ constexpr char kDir[] = "/db";
 
 class VerifyTest : public ::testing::Test {
  protected:
+  // 200 keys flushed into segments, then 20 more synced writes left in the WAL; closed.
   void SetUp() override {
     Options options;
     options.env = &env_;
-    options.memtable_size_bytes = 4096;  // several logs
+    options.compression = Compression::kNone;  // so a flipped byte is in the stored bytes
     std::unique_ptr<DB> db;
     ASSERT_OK(DB::Open(options, kDir, &db));
     for (int i = 0; i < 200; i++) {
       ASSERT_OK(db->Put(WriteOptions(), "key" + std::to_string(i), std::string(50, 'v')));
     }
+    ASSERT_OK(db->Flush());
+    for (int i = 0; i < 20; i++) {
+      ASSERT_OK(db->Put(WriteOptions(), "late" + std::to_string(i), std::string(30, 'w')));
+    }
   }
 
-  std::vector<std::string> Logs() {
-    std::vector<std::string> logs;
+  std::vector<std::string> Files(FileType wanted) {
+    std::vector<std::string> names;
     for (const std::string& name : env_.GetChildren(kDir).value()) {
-      if (name.size() == 10 && name.substr(6) == ".wal") logs.push_back(name);
+      FileType type;
+      uint64_t number;
+      if (ParseFileName(name, &type, &number) && type == wanted) names.push_back(name);
     }
-    std::sort(logs.begin(), logs.end());
-    return logs;
+    std::sort(names.begin(), names.end());
+    return names;
   }
+
+  std::string Path(const std::string& name) { return std::string(kDir) + "/" + name; }
 
   VerifyReport Verify() {
     VerifyReport report;
@@ -46,46 +58,60 @@ class VerifyTest : public ::testing::Test {
 };
 
 TEST_F(VerifyTest, CleanDatabaseHasNoProblems) {
+  ASSERT_FALSE(Files(FileType::kSegment).empty());
   VerifyReport report = Verify();
-  EXPECT_TRUE(report.problems.empty());
-  EXPECT_EQ(report.records_checked, 200u);
-  EXPECT_GT(Logs().size(), 2u);
+  EXPECT_TRUE(report.problems.empty()) << report.problems[0];
+  EXPECT_EQ(report.records_checked, 220u);  // 200 segment entries and 20 WAL records
 }
 
-TEST_F(VerifyTest, FlippedByteInAnOlderLogIsReportedWithFileAndOffset) {
-  std::string log = Logs()[1];  // Logs()[0] holds no record: a 4 KiB MemTable fills at once
-  ASSERT_OK(env_.CorruptByte(std::string(kDir) + "/" + log, 100, 0x20));
-  auto before = env_.ReadFileContents(std::string(kDir) + "/" + log).value();
+TEST_F(VerifyTest, FlippedByteInASegmentBlockIsReportedWithFileAndOffset) {
+  std::string segment = Files(FileType::kSegment).front();
+  ASSERT_OK(env_.CorruptByte(Path(segment), 100, 0x20));
+  auto before = env_.ReadFileContents(Path(segment)).value();
   VerifyReport report = Verify();
   ASSERT_EQ(report.problems.size(), 1u);
-  EXPECT_NE(report.problems[0].find(log + " offset"), std::string::npos) << report.problems[0];
-  EXPECT_EQ(env_.ReadFileContents(std::string(kDir) + "/" + log).value(), before);
+  EXPECT_NE(report.problems[0].find(segment + " offset 0"), std::string::npos)
+      << report.problems[0];
+  EXPECT_EQ(env_.ReadFileContents(Path(segment)).value(), before);  // nothing changed
 }
 
-TEST_F(VerifyTest, MissingLogBreaksTheChain) {
-  std::vector<std::string> logs = Logs();
-  ASSERT_OK(env_.RemoveFile(std::string(kDir) + "/" + logs[1]));
+TEST_F(VerifyTest, FlippedByteInAnAcknowledgedWalRecordIsReported) {
+  std::string wal = Files(FileType::kWal).back();
+  ASSERT_OK(env_.CorruptByte(Path(wal), 100, 0x20));  // the first record; later ones synced it
+  VerifyReport report = Verify();
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_NE(report.problems[0].find(wal + " offset 56"), std::string::npos) << report.problems[0];
+}
+
+TEST_F(VerifyTest, MissingSegmentIsReported) {
+  std::string segment = Files(FileType::kSegment).front();
+  ASSERT_OK(env_.RemoveFile(Path(segment)));
   VerifyReport report = Verify();
   ASSERT_FALSE(report.problems.empty());
-  EXPECT_NE(report.problems[0].find(logs[2] + " offset 0: its predecessor"), std::string::npos)
-      << report.problems[0];
+  EXPECT_NE(report.problems[0].find(segment), std::string::npos) << report.problems[0];
+}
+
+TEST_F(VerifyTest, MissingCurrentIsReported) {
+  ASSERT_OK(env_.RemoveFile(Path("CURRENT")));
+  VerifyReport report = Verify();
+  ASSERT_FALSE(report.problems.empty());
+  EXPECT_NE(report.problems[0].find("CURRENT"), std::string::npos);
 }
 
 TEST_F(VerifyTest, MissingIdentityIsReported) {
-  ASSERT_OK(env_.RemoveFile(std::string(kDir) + "/IDENTITY"));
+  ASSERT_OK(env_.RemoveFile(Path("IDENTITY")));
   VerifyReport report = Verify();
   ASSERT_FALSE(report.problems.empty());
   EXPECT_NE(report.problems[0].find("IDENTITY"), std::string::npos);
 }
 
 TEST_F(VerifyTest, TornTailOfNewestLogIsOnlyANote) {
-  std::string newest = std::string(kDir) + "/" + Logs().back();
+  std::string newest = Path(Files(FileType::kWal).back());
   auto size = env_.GetFileSize(newest);
   ASSERT_OK(size.status());
-  ASSERT_GT(size.value(), 60u);
   ASSERT_OK(env_.TruncateFile(newest, size.value() - 3));
   VerifyReport report = Verify();
-  EXPECT_TRUE(report.problems.empty());
+  EXPECT_TRUE(report.problems.empty()) << report.problems[0];
   ASSERT_EQ(report.notes.size(), 1u);
   EXPECT_NE(report.notes[0].find("torn tail"), std::string::npos);
 }

@@ -137,6 +137,11 @@ uint64_t FaultEnv::injected_count() const {
   return injected_count_;
 }
 
+void FaultEnv::SetInjectionObserver(std::function<void(const Injection&)> observer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  observer_ = std::move(observer);
+}
+
 Status FaultEnv::MaybeFail(FaultKind kind, const std::string& path, const std::string& path2) {
   std::lock_guard<std::mutex> lock(mu_);
   const uint64_t index = op_count_++;
@@ -161,6 +166,9 @@ Status FaultEnv::MaybeFail(FaultKind kind, const std::string& path, const std::s
     return Status::OK();
   }
   ++injected_count_;
+  if (observer_) {
+    observer_(Injection{index, kind, path, std::this_thread::get_id()});
+  }
   std::string msg = "FaultEnv: injected ";
   msg += flavour_ == FaultFlavour::kENOSPC ? "ENOSPC" : "EIO";
   msg += " on " + std::string(KindName(kind)) + " #" + std::to_string(index) + " " + path;

@@ -25,7 +25,9 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include "cairn/env.h"
 
@@ -61,6 +63,17 @@ class FaultEnv final : public Env {
   void SetFlavour(FaultFlavour flavour);
   // Disarms every rule. Counters keep counting.
   void ClearFaults();
+
+  // What an injected failure hit, for tests to attribute it (e.g. to a background thread).
+  struct Injection {
+    uint64_t index = 0;
+    FaultKind kind = kFaultOpen;
+    std::string path;
+    std::thread::id thread;
+  };
+  // Called (under FaultEnv's lock, on the failing thread) for every injected failure. The
+  // observer must not call back into this FaultEnv.
+  void SetInjectionObserver(std::function<void(const Injection&)> observer);
 
   // Operations counted so far (all kinds, failed ones included).
   uint64_t operation_count() const;
@@ -105,6 +118,7 @@ class FaultEnv final : public Env {
   uint32_t random_kinds_ = 0;
   std::mt19937_64 random_;
   FaultFlavour flavour_ = FaultFlavour::kEIO;
+  std::function<void(const Injection&)> observer_;
 };
 
 }  // namespace cairn

@@ -124,7 +124,10 @@ class ManifestReaderTest : public ::testing::Test {
     std::string bytes;
     wal::EncodeFileHeader(header, &bytes);
     for (const RawRecord& r : records) {
-      wal::EncodeRecord(r.type, r.index, 1, bytes.size(), 0, r.payload, &bytes);
+      wal::EncodeRecord(r.type, r.index, 1, bytes.size(), 0, r.payload,
+                        wal::RecordLocation{wal::RecordChecksumSeed(header.db_id, number),
+                                            bytes.size()},
+                        &bytes);
     }
     ASSERT_OK(env_.SetFileContentsDurably(path, bytes));
   }

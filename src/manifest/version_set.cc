@@ -17,19 +17,31 @@ constexpr uint64_t kManifestRolloverBytes = 8u << 20;
 }  // namespace
 
 VersionSet::VersionSet(Env* env, std::string dir, const Options& options,
-                       segment::BlockCache* block_cache)
+                       segment::BlockCache* block_cache,
+                       std::function<void(const std::string&)> log)
     : env_(env),
       dir_(std::move(dir)),
       options_(options),
       block_cache_(block_cache),
+      log_(std::move(log)),
       current_(std::make_shared<Version>()) {}
 
 VersionSet::~VersionSet() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (manifest_ != nullptr) {
-    // Every edit was synced when it was appended; a close error loses nothing.
-    manifest_->Close().IgnoreError();
+  CloseManifest();
+}
+
+void VersionSet::CloseManifest() {
+  if (manifest_ == nullptr) {
+    return;
   }
+  // Every edit was synced when it was appended, so a close error loses nothing; it is only
+  // worth telling the operator.
+  Status s = manifest_->Close();
+  if (!s.ok()) {
+    log_("closing " + ManifestFileName(manifest_number_) + ": " + s.ToString());
+  }
+  manifest_.reset();
 }
 
 void VersionSet::MarkFileNumberUsed(uint64_t number) {
@@ -55,7 +67,7 @@ uint64_t VersionSet::manifest_number() const {
 
 bool VersionSet::manifest_healthy() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return manifest_ != nullptr && !manifest_->poisoned();
+  return manifest_ != nullptr && !manifest_->poisoned() && current_error_.ok();
 }
 
 std::set<uint64_t> VersionSet::LiveSegmentNumbers() const {
@@ -115,11 +127,16 @@ Status VersionSet::RollOver() {
   if (!writer.ok()) {
     return writer.status().WithContext("creating manifest " + ManifestFileName(number));
   }
-  CAIRN_RETURN_IF_ERROR(manifest::WriteCurrent(env_, dir_, number));
-  if (manifest_ != nullptr) {
-    // The old manifest is obsolete once CURRENT names the new one; the collector deletes it.
-    manifest_->Close().IgnoreError();
+  Status published = manifest::WriteCurrent(env_, dir_, number);
+  if (!published.ok()) {
+    // CURRENT may now name either manifest: appending to either, or publishing again over a
+    // directory whose fsync failed, could be what a recovery does not see. Stop editing; the
+    // next open decides from what is on disk.
+    current_error_ = published.WithContext("publishing CURRENT");
+    return current_error_;
   }
+  // The old manifest is obsolete once CURRENT names the new one; the collector deletes it.
+  CloseManifest();
   manifest_ = std::move(writer).value();
   manifest_number_ = number;
   return Status::OK();
@@ -170,9 +187,6 @@ Status VersionSet::Recover(const wal::DbId& db_id, ManifestState* state) {
     return version.status();
   }
   Install(std::move(version).value());
-  // Continue in a fresh manifest: the old one may end in a cut tail, and a new file keeps
-  // every open's manifest small.
-  CAIRN_RETURN_IF_ERROR(RollOver());
   state->log_number = log_number_;
   state->expected_wals = live_wals_;
   state->last_sequence = last_sequence_;
@@ -180,9 +194,18 @@ Status VersionSet::Recover(const wal::DbId& db_id, ManifestState* state) {
   return Status::OK();
 }
 
+Status VersionSet::FinishRecovery(uint64_t dropped_wal) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_wals_.erase(dropped_wal);
+  // Continue in a fresh manifest: the old one may end in a cut tail, and it may list a WAL
+  // that recovery is about to remove.
+  return RollOver();
+}
+
 Status VersionSet::LogAndApply(VersionEdit edit, uint64_t last_sequence,
                                uint64_t last_commit_micros) {
   std::lock_guard<std::mutex> lock(mu_);
+  CAIRN_RETURN_IF_ERROR(current_error_);
   VersionBuilder builder(current_);
   CAIRN_RETURN_IF_ERROR(builder.Apply(edit));
   // Open added segments before the edit is durable: a file that cannot be read must never be

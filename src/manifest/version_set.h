@@ -42,16 +42,24 @@ struct ManifestState {
 
 class VersionSet {
  public:
-  VersionSet(Env* env, std::string dir, const Options& options, segment::BlockCache* block_cache);
+  // `log` receives lines for the info log (errors that lose nothing, such as closing a
+  // manifest whose edits were all synced).
+  VersionSet(Env* env, std::string dir, const Options& options, segment::BlockCache* block_cache,
+             std::function<void(const std::string&)> log);
   ~VersionSet();
 
   // A new database: writes the first manifest and publishes CURRENT.
   Status Create(const wal::DbId& db_id);
 
   // An existing database: reads CURRENT and the manifest (cutting a torn tail), and opens
-  // every live segment. Missing CURRENT is NotFound (the caller decides whether that is
+  // every live segment. Call FinishRecovery() once the WAL is recovered. Missing CURRENT is NotFound (the caller decides whether that is
   // Corruption); a segment the manifest lists but the directory lacks is Corruption naming it.
   Status Recover(const wal::DbId& db_id, ManifestState* state);
+
+  // Ends recovery: starts a new manifest whose snapshot no longer lists `dropped_wal` (a WAL
+  // holding no record that the caller removes next; 0 for none). Until this returns OK, the
+  // caller must not remove that WAL.
+  Status FinishRecovery(uint64_t dropped_wal);
 
   // Reserves a file number (WAL, segment or manifest).
   uint64_t NewFileNumber() { return next_file_number_.fetch_add(1); }
@@ -78,12 +86,14 @@ class VersionSet {
   Result<std::shared_ptr<Segment>> OpenSegment(const SegmentMeta& meta);
   VersionEdit SnapshotEdit() const;  // requires mu_
   Status RollOver();                 // requires mu_
+  void CloseManifest();              // requires mu_
   void Install(std::shared_ptr<const Version> version);  // requires mu_
 
   Env* const env_;
   const std::string dir_;
   const Options& options_;
   segment::BlockCache* const block_cache_;
+  const std::function<void(const std::string&)> log_;
   wal::DbId db_id_{};
 
   std::atomic<uint64_t> next_file_number_{1};
@@ -96,6 +106,7 @@ class VersionSet {
   std::set<uint64_t> live_wals_;  // recorded WALs >= log_number_
   uint64_t last_sequence_ = 0;
   uint64_t last_commit_micros_ = 0;
+  Status current_error_;  // a failed CURRENT publish: sticky, no more edits
 };
 
 }  // namespace cairn

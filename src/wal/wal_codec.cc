@@ -59,8 +59,29 @@ Status DecodeFileHeader(std::string_view bytes, std::string_view expected_magic,
   return Status::OK();
 }
 
+namespace {
+
+uint32_t RecordChecksum(std::string_view header, std::string_view payload,
+                        const RecordLocation& where) {
+  char offset[8];
+  EncodeFixed64(offset, where.offset);
+  uint32_t crc = crc32c::Extend(where.seed, offset, sizeof(offset));
+  crc = crc32c::Extend(crc, header.data() + 4, kRecordHeaderSize - 4);
+  return crc32c::Extend(crc, payload.data(), payload.size());
+}
+
+}  // namespace
+
+uint32_t RecordChecksumSeed(const DbId& db_id, uint64_t file_number) {
+  char bytes[sizeof(DbId) + 8];
+  std::memcpy(bytes, db_id.data(), db_id.size());
+  EncodeFixed64(bytes + db_id.size(), file_number);
+  return crc32c::Value(bytes, sizeof(bytes));
+}
+
 void EncodeRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint64_t synced_offset,
-                  uint64_t commit_micros, std::string_view payload, std::string* out) {
+                  uint64_t commit_micros, std::string_view payload, const RecordLocation& where,
+                  std::string* out) {
   assert(payload.size() <= kMaxRecordPayloadBytes);
   size_t start = out->size();
   PutFixed32(out, 0);  // crc, filled in below
@@ -71,8 +92,8 @@ void EncodeRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint6
   PutFixed64(out, first_seq);
   PutFixed64(out, synced_offset);
   PutFixed64(out, commit_micros);
-  uint32_t crc = crc32c::Value(out->data() + start + 4, kRecordHeaderSize - 4);
-  crc = crc32c::Extend(crc, payload.data(), payload.size());
+  uint32_t crc =
+      RecordChecksum(std::string_view(out->data() + start, kRecordHeaderSize), payload, where);
   EncodeFixed32(out->data() + start, crc32c::Mask(crc));
   out->append(payload.data(), payload.size());
 }
@@ -104,10 +125,9 @@ Status DecodeRecordHeader(std::string_view header, uint64_t max_payload_bytes, R
   return Status::OK();
 }
 
-bool RecordChecksumMatches(std::string_view header, std::string_view payload, uint32_t stored_crc) {
-  uint32_t crc = crc32c::Value(header.data() + 4, kRecordHeaderSize - 4);
-  crc = crc32c::Extend(crc, payload.data(), payload.size());
-  return crc32c::Unmask(stored_crc) == crc;
+bool RecordChecksumMatches(std::string_view header, std::string_view payload, uint32_t stored_crc,
+                           const RecordLocation& where) {
+  return crc32c::Unmask(stored_crc) == RecordChecksum(header, payload, where);
 }
 
 }  // namespace cairn::wal

@@ -19,9 +19,20 @@ void EncodeFileHeader(const FileHeader& header, std::string* out);
 Status DecodeFileHeader(std::string_view bytes, std::string_view expected_magic,
                         FileHeader* header);
 
-// Appends one record (header and payload).
+// Where a record lives. A record's checksum is seeded with its database id, its file number
+// and its own offset, so a record's bytes copied anywhere else (inside a user's value, into
+// another file) never validate there: recovery's search for intact records after damage
+// cannot be fooled by data that merely contains log bytes.
+struct RecordLocation {
+  uint32_t seed = 0;    // RecordChecksumSeed(db id, file number)
+  uint64_t offset = 0;  // file offset of the record's first byte
+};
+uint32_t RecordChecksumSeed(const DbId& db_id, uint64_t file_number);
+
+// Appends one record (header and payload) that will live at `where`.
 void EncodeRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint64_t synced_offset,
-                  uint64_t commit_micros, std::string_view payload, std::string* out);
+                  uint64_t commit_micros, std::string_view payload, const RecordLocation& where,
+                  std::string* out);
 
 // Checks the fields of a 40-byte record header that can be checked without the payload:
 // reserved bytes, type, and payload length against `max_payload_bytes` (the smaller of the
@@ -30,8 +41,9 @@ void EncodeRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint6
 Status DecodeRecordHeader(std::string_view header, uint64_t max_payload_bytes, Record* record,
                           uint32_t* payload_length, uint32_t* stored_crc);
 
-// Whether `stored_crc` matches the 40-byte header and the payload.
-bool RecordChecksumMatches(std::string_view header, std::string_view payload, uint32_t stored_crc);
+// Whether `stored_crc` matches the 40-byte header and the payload of a record at `where`.
+bool RecordChecksumMatches(std::string_view header, std::string_view payload, uint32_t stored_crc,
+                           const RecordLocation& where);
 
 }  // namespace cairn::wal
 

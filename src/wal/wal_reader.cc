@@ -65,6 +65,8 @@ Status WalReader::ReadHeader(std::string_view expected_magic, FileHeader* header
   std::string_view bytes;
   CAIRN_RETURN_IF_ERROR(Fetch(0, kFileHeaderSize, &bytes));
   CAIRN_RETURN_IF_ERROR(DecodeFileHeader(bytes, expected_magic, header));
+  checksum_seed_ = RecordChecksumSeed(header->db_id, header->file_number);
+  header_read_ = true;
   cursor_ = kFileHeaderSize;
   return Status::OK();
 }
@@ -102,7 +104,7 @@ Status WalReader::TryRecordAt(uint64_t offset, Record* record, bool* valid, std:
   std::string_view payload;
   CAIRN_RETURN_IF_ERROR(Fetch(offset + kRecordHeaderSize, payload_length, &payload));
   if (!RecordChecksumMatches(std::string_view(header_copy, kRecordHeaderSize), payload,
-                             stored_crc)) {
+                             stored_crc, RecordLocation{checksum_seed_, offset})) {
     *reason = "record checksum mismatch";
     return Status::OK();
   }
@@ -145,6 +147,9 @@ Status WalReader::Next(Record* record, Outcome* outcome) {
 
 Status WalReader::ScanAfterDamage(uint64_t damage_offset, DamageScan* scan) {
   *scan = DamageScan();
+  if (!header_read_) {
+    return Status::OK();  // without a valid header no record can be authenticated
+  }
   for (uint64_t offset = damage_offset + 1; offset + kRecordHeaderSize <= file_size_; offset++) {
     Record record;
     bool valid = false;

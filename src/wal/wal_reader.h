@@ -62,7 +62,8 @@ class WalReader {
   // final record), as opposed to bytes that fail validation.
   bool damage_is_truncation() const { return damage_is_truncation_; }
 
-  // Looks at every byte offset after `damage_offset` for intact records.
+  // Looks at every byte offset after `damage_offset` for intact records. Records are checked
+  // against their file's identity, so without a header read by ReadHeader none is found.
   Status ScanAfterDamage(uint64_t damage_offset, DamageScan* scan);
 
  private:
@@ -84,6 +85,8 @@ class WalReader {
   uint64_t window_offset_ = 0;   // file offset of window_[0]
   size_t window_size_ = 0;       // valid bytes in window_
 
+  uint32_t checksum_seed_ = 0;  // from the header (records are bound to their file)
+  bool header_read_ = false;
   uint64_t damage_offset_ = 0;
   std::string damage_reason_;
   bool damage_is_truncation_ = false;

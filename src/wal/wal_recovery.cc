@@ -184,10 +184,7 @@ Status LogRecovery::MaxSequenceFrom(size_t first_log, uint64_t* max_seq) {
     }
     FileHeader header;
     if (!opened.value()->ReadHeader(kWalMagic, &header).ok()) {
-      DamageScan scan;
-      CAIRN_RETURN_IF_ERROR(opened.value()->ScanAfterDamage(0, &scan));
-      *max_seq = std::max(*max_seq, scan.max_seq_after);
-      continue;
+      continue;  // its records cannot be authenticated without the header
     }
     DamageScan scan;
     CAIRN_RETURN_IF_ERROR(opened.value()->ScanAfterDamage(kFileHeaderSize - 1, &scan));
@@ -281,12 +278,10 @@ Status LogRecovery::Repair() {
   }
   if (valid_end_ == kFileHeaderSize) {
     // The newest log holds no record (an earlier open created it, or its only records were a
-    // torn tail): nothing needs it. Removing it before the next log is created keeps the
-    // chain intact at every step; the next log names this one's predecessor.
-    CAIRN_RETURN_IF_ERROR(env_->RemoveFile(Path(newest)));
-    CAIRN_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
+    // torn tail): nothing needs it. The caller removes it, after the manifest stops listing
+    // it and before the next log (which names this one's predecessor) is created.
     result_->newest_log_number = newest > 0 ? logs_[newest - 1].number : 0;
-    result_->empty_logs_removed++;
+    result_->empty_newest_log = logs_[newest].number;
     return Status::OK();
   }
   // Truncating to the valid end also makes the kept bytes durable: the previous process may

@@ -8,8 +8,9 @@
 //   - In the newest log, damage is a torn tail unless an intact record after it claims a
 //     synced offset beyond the damage (then acknowledged bytes were lost: corruption).
 //   - A newest log no longer than a header whose header is bad died while being created: it
-//     holds no record and is removed. So is a newest log whose header is good but which holds
-//     no valid record (nothing needs it; the next log names its predecessor instead).
+//     holds no record and is removed. A newest log whose header is good but which holds no
+//     valid record is reported (empty_newest_log) for the caller to remove once its manifest
+//     no longer lists it; the next log names its predecessor instead.
 // Nothing on disk changes until every log has been read and judged; a Corruption outcome in
 // strict mode leaves the directory exactly as it was.
 #ifndef CAIRN_WAL_WAL_RECOVERY_H_
@@ -45,7 +46,9 @@ struct RecoveryResult {
   uint64_t records_replayed = 0;
   uint64_t bytes_replayed = 0;      // record bytes (headers and payloads) replayed
   uint64_t newest_log_number = 0;   // newest log that survives recovery (0 if none)
-  uint64_t empty_logs_removed = 0;  // a newest log without records is removed
+  // A newest log with a valid header and no record, left in place for the caller to remove
+  // (0 if none). It is not counted in newest_log_number.
+  uint64_t empty_newest_log = 0;
   std::vector<std::string> events;  // what was repaired, one line each, for the LOG
   std::string lost;                 // salvage: what was dropped, or empty
 };

@@ -206,7 +206,9 @@ TEST_F(WalTest, RandomInputNeverCrashes) {
     // Half the rounds plant plausible record headers so deeper checks are reached.
     if (round % 2 == 0 && body.size() > kRecordHeaderSize) {
       std::string record;
-      EncodeRecord(RecordType::kBatch, 1, 1, kFileHeaderSize, 7, "abc", &record);
+      EncodeRecord(RecordType::kBatch, 1, 1, kFileHeaderSize, 7, "abc",
+                   RecordLocation{RecordChecksumSeed(Header().db_id, 1), kFileHeaderSize},
+                   &record);
       body.replace(0, std::min(record.size(), body.size()), record.substr(0, body.size()));
       EncodeFixed32(body.data() + 4, static_cast<uint32_t>(rng() % 4000));
     }
@@ -226,6 +228,8 @@ TEST_F(WalTest, ScanAfterDamageFindsLaterRecordsAndTheirSyncedOffsets) {
   ASSERT_OK(env_.CorruptByte(kPath, reference.records[0].offset + kRecordHeaderSize, 0x01));
   auto reader = WalReader::Open(&env_, kPath);
   ASSERT_OK(reader.status());
+  FileHeader header;
+  ASSERT_OK(reader.value()->ReadHeader(kWalMagic, &header));  // records are bound to the file
   DamageScan scan;
   ASSERT_OK(reader.value()->ScanAfterDamage(reference.records[0].offset, &scan));
   EXPECT_EQ(scan.intact_records_after, 2u);

@@ -19,22 +19,26 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Create(Env* env, const std::string
   // header in a file that holds more than a header as corruption, not a torn write.
   CAIRN_RETURN_IF_ERROR(handle->Sync());
   CAIRN_RETURN_IF_ERROR(env->SyncDir(dir));
-  return std::unique_ptr<WalWriter>(
-      new WalWriter(std::move(handle), path, header.file_number, bytes.size()));
+  return std::unique_ptr<WalWriter>(new WalWriter(std::move(handle), path, header.file_number,
+                                                  RecordChecksumSeed(header.db_id,
+                                                                     header.file_number),
+                                                  bytes.size()));
 }
 
 WalWriter::WalWriter(std::unique_ptr<WritableFile> file, std::string path, uint64_t file_number,
-                     uint64_t offset)
+                     uint32_t checksum_seed, uint64_t offset)
     : file_(std::move(file)),
       path_(std::move(path)),
       file_number_(file_number),
+      checksum_seed_(checksum_seed),
       written_offset_(offset),
       synced_offset_(offset) {}
 
 void WalWriter::AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_count,
                              uint64_t commit_micros, std::string_view payload,
                              std::string* buffer) const {
-  EncodeRecord(type, first_seq, seq_count, synced_offset_, commit_micros, payload, buffer);
+  RecordLocation where{checksum_seed_, written_offset_ + buffer->size()};
+  EncodeRecord(type, first_seq, seq_count, synced_offset_, commit_micros, payload, where, buffer);
 }
 
 Status WalWriter::Write(std::string_view bytes) {

@@ -40,7 +40,8 @@ class WalWriter {
   WalWriter& operator=(const WalWriter&) = delete;
 
   // Encodes one record at the end of `*buffer`, stamped with the current synced offset. The
-  // caller passes the buffer to Write(). Does no I/O.
+  // caller passes the whole buffer to the very next Write(), which places its first byte at
+  // written_offset(): the record's checksum is bound to that position. Does no I/O.
   void AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_count,
                     uint64_t commit_micros, std::string_view payload, std::string* buffer) const;
 
@@ -62,11 +63,12 @@ class WalWriter {
 
  private:
   WalWriter(std::unique_ptr<WritableFile> file, std::string path, uint64_t file_number,
-            uint64_t offset);
+            uint32_t checksum_seed, uint64_t offset);
 
   std::unique_ptr<WritableFile> file_;
   const std::string path_;
   const uint64_t file_number_;
+  const uint32_t checksum_seed_;
   uint64_t written_offset_;
   uint64_t synced_offset_;
   Status error_;  // first failure; sticky
