@@ -8,12 +8,14 @@
 // (create, Puts, Deletes and batches, then with a small MemTable so every write switches the
 // WAL, then a reopen that recovers the resulting chain of WALs, each phase ending in a close)
 // runs once per operation index i = 0, 1, 2, ... with operation i failing,
-// until a run no longer reaches i. A tracing Env between the DB and the FaultEnv records,
-// for every operation the FaultEnv numbers, its kind, its path and the workload step that
-// issued it, so each injected error is attributed exactly. The errors that may legitimately
-// stay silent are the info log's (LOG, LOG.old: diagnostic by contract) and those of steps
-// that cannot return a status (closing an old WAL file after a switch, and the sync and
-// close in the DB destructor); those must then appear in the LOG. The sweep runs with EIO
+// until a run no longer reaches i. The FaultEnv reports each injected error (kind, path,
+// thread), and the test notes the workload step running then, so each error is attributed:
+// one injected on the workload's thread must reach that step's caller. The errors that may
+// legitimately stay silent are the info log's (LOG, LOG.old: diagnostic by contract), those of
+// steps that cannot return a status (closing an old WAL or manifest file, deleting an
+// obsolete file, and the sync and close in the DB destructor), which must then appear in the
+// LOG, and those of background flushes, compactions and file collection, which no caller
+// waits for (they are logged, retried and shown by cairn.background-error). The sweep runs with EIO
 // and with ENOSPC; an ENOSPC must stay recognisable (IsNoSpace(), or "ENOSPC" in the message
 // where the status's one subcode says "outcome unknown" or "read-only" instead).
 //
@@ -111,21 +113,17 @@ const char* KindName(FaultKind kind) {
 
 // --- Attribution of injected errors ---------------------------------------------------------
 
-// One operation as the FaultEnv numbered it.
+// One injected failure as the FaultEnv reported it.
 struct TracedOp {
   FaultKind kind = kFaultOpen;
   std::string path;
-  std::string step;  // the workload step that issued it
+  std::string step;  // the workload step running when it was injected
 };
 
-// Sits between the DB and a FaultEnv and records every operation the FaultEnv will count,
-// under the index the FaultEnv gives it. FaultEnv has no accessor for the path of an injected
-// error; this is the test's substitute. Exact only while one thread issues operations, which
-// is how the sweep runs.
-class TracingEnv final : public Env {
+// The workload step in progress, read by the FaultEnv's injection observer. Its lock is never
+// held while calling into the FaultEnv (the observer runs under the FaultEnv's own lock).
+class StepTracker {
  public:
-  explicit TracingEnv(FaultEnv* faults) : faults_(faults) {}
-
   void set_step(std::string step) {
     std::lock_guard<std::mutex> lock(mu_);
     step_ = std::move(step);
@@ -135,144 +133,10 @@ class TracingEnv final : public Env {
     return step_;
   }
 
-  // The operation with this FaultEnv index, if one was traced.
-  std::optional<TracedOp> Find(uint64_t index) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = ops_.find(index);
-    if (it == ops_.end()) {
-      return std::nullopt;
-    }
-    return it->second;
-  }
-
-  // Records the operation about to reach the FaultEnv.
-  void Note(FaultKind kind, const std::string& path) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ops_[faults_->operation_count()] = TracedOp{kind, path, step_};
-  }
-
-  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
-  Result<std::unique_ptr<ReadableFile>> NewReadableFile(const std::string& path) override;
-  Result<bool> FileExists(const std::string& path) override {
-    Note(kFaultRead, path);
-    return faults_->FileExists(path);
-  }
-  Result<std::vector<std::string>> GetChildren(const std::string& dir) override {
-    Note(kFaultRead, dir);
-    return faults_->GetChildren(dir);
-  }
-  Result<uint64_t> GetFileSize(const std::string& path) override {
-    Note(kFaultRead, path);
-    return faults_->GetFileSize(path);
-  }
-  Status RemoveFile(const std::string& path) override {
-    Note(kFaultUnlink, path);
-    return faults_->RemoveFile(path);
-  }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    Note(kFaultRename, from + " -> " + to);
-    return faults_->RenameFile(from, to);
-  }
-  Status LinkFile(const std::string& from, const std::string& to) override {
-    Note(kFaultRename, from + " -> " + to);
-    return faults_->LinkFile(from, to);
-  }
-  Status CreateDir(const std::string& path) override {
-    Note(kFaultCreateDir, path);
-    return faults_->CreateDir(path);
-  }
-  Status RemoveDir(const std::string& path) override {
-    Note(kFaultUnlink, path);
-    return faults_->RemoveDir(path);
-  }
-  Status SyncDir(const std::string& dir) override {
-    Note(kFaultDirSync, dir);
-    return faults_->SyncDir(dir);
-  }
-  Status TruncateFile(const std::string& path, uint64_t size_bytes) override {
-    Note(kFaultSync, path);
-    return faults_->TruncateFile(path, size_bytes);
-  }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
-    Note(kFaultOpen, path);
-    return faults_->LockFile(path);
-  }
-  uint64_t NowMicros() override { return faults_->NowMicros(); }
-  uint64_t NowMonotonicMicros() override { return faults_->NowMonotonicMicros(); }
-  void SleepMicros(uint64_t micros) override { faults_->SleepMicros(micros); }
-  std::thread StartThread(std::function<void()> fn) override {
-    return faults_->StartThread(std::move(fn));
-  }
-  void RandomBytes(void* out, size_t n) override { faults_->RandomBytes(out, n); }
-
  private:
-  FaultEnv* const faults_;
   mutable std::mutex mu_;
   std::string step_;
-  std::map<uint64_t, TracedOp> ops_;
 };
-
-class TracingWritableFile final : public WritableFile {
- public:
-  TracingWritableFile(TracingEnv* env, std::unique_ptr<WritableFile> base, std::string path)
-      : env_(env), base_(std::move(base)), path_(std::move(path)) {}
-  Status Append(std::string_view data) override {
-    env_->Note(kFaultWrite, path_);
-    return base_->Append(data);
-  }
-  Status Sync() override {
-    env_->Note(kFaultSync, path_);
-    return base_->Sync();
-  }
-  Status Close() override {
-    env_->Note(kFaultClose, path_);
-    return base_->Close();
-  }
-
- private:
-  TracingEnv* const env_;
-  const std::unique_ptr<WritableFile> base_;
-  const std::string path_;
-};
-
-class TracingReadableFile final : public ReadableFile {
- public:
-  TracingReadableFile(TracingEnv* env, std::unique_ptr<ReadableFile> base, std::string path)
-      : env_(env), base_(std::move(base)), path_(std::move(path)) {}
-  Status Read(uint64_t offset, size_t n, char* scratch, std::string_view* result) const override {
-    env_->Note(kFaultRead, path_);
-    return base_->Read(offset, n, scratch, result);
-  }
-  Result<uint64_t> Size() const override {
-    env_->Note(kFaultRead, path_);
-    return base_->Size();
-  }
-
- private:
-  TracingEnv* const env_;
-  const std::unique_ptr<ReadableFile> base_;
-  const std::string path_;
-};
-
-Result<std::unique_ptr<WritableFile>> TracingEnv::NewWritableFile(const std::string& path) {
-  Note(kFaultOpen, path);
-  auto file = faults_->NewWritableFile(path);
-  if (!file.ok()) {
-    return file.status();
-  }
-  return std::unique_ptr<WritableFile>(
-      new TracingWritableFile(this, std::move(file).value(), path));
-}
-
-Result<std::unique_ptr<ReadableFile>> TracingEnv::NewReadableFile(const std::string& path) {
-  Note(kFaultOpen, path);
-  auto file = faults_->NewReadableFile(path);
-  if (!file.ok()) {
-    return file.status();
-  }
-  return std::unique_ptr<ReadableFile>(
-      new TracingReadableFile(this, std::move(file).value(), path));
-}
 
 // --- The workload -----------------------------------------------------------------------
 
@@ -404,9 +268,9 @@ void RunWithFailureAt(const std::vector<Step>& steps, uint64_t index, FaultFlavo
                       bool* reached, SweepStats* stats) {
   MemEnv mem;
   FaultEnv faults(&mem);
-  TracingEnv tracer(&faults);
+  StepTracker tracer;
   Options options;
-  options.env = &tracer;
+  options.env = &faults;
   faults.SetFlavour(flavour);
   faults.FailOperation(index);
   // Which operation failed, from the FaultEnv itself: with background flush and compaction
