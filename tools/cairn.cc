@@ -56,6 +56,17 @@ int main(int argc, char** argv) {
   add_db(stats);
   stats->callback([&] { exit_code = cairn::cli::Stats(db); });
 
+  CLI::App* flush = app.add_subcommand("flush", "write the MemTables into segment files");
+  add_db(flush);
+  flush->callback([&] { exit_code = cairn::cli::Flush(db); });
+
+  CLI::App* compact = app.add_subcommand(
+      "compact", "compact a key range (default: everything) down the levels, dropping garbage");
+  add_db(compact);
+  compact->add_option("--from", range.from, "first key (inclusive)");
+  compact->add_option("--to", range.to, "last key (inclusive)");
+  compact->callback([&] { exit_code = cairn::cli::Compact(db, range.from, range.to); });
+
   CLI::App* verify = app.add_subcommand(
       "verify", "check every checksum of every file; exit 2 if corruption is found");
   add_db(verify);

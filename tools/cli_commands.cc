@@ -189,6 +189,33 @@ int Stats(const std::string& dir) {
   return kExitOk;
 }
 
+int Flush(const std::string& dir) {
+  std::unique_ptr<DB> db;
+  Status s = OpenDb(dir, &db);
+  if (s.ok()) {
+    s = db->Flush();
+  }
+  return s.ok() ? kExitOk : Fail(s);
+}
+
+int Compact(const std::string& dir, const std::string& from, const std::string& to) {
+  std::unique_ptr<DB> db;
+  Status s = OpenDb(dir, &db);
+  if (!s.ok()) {
+    return Fail(s);
+  }
+  std::string_view begin(from), end(to);
+  s = db->CompactRange(from.empty() ? nullptr : &begin, to.empty() ? nullptr : &end);
+  if (!s.ok()) {
+    return Fail(s);
+  }
+  std::string stats;
+  if (db->GetProperty("cairn.stats", &stats)) {
+    std::cout << stats;
+  }
+  return kExitOk;
+}
+
 int Verify(const std::string& dir) {
   VerifyReport report;
   Status s = VerifyDatabase(Env::Default(), dir, &report);

@@ -24,6 +24,10 @@ int Scan(const std::string& db, const ScanRange& range);
 int Load(const std::string& db, std::istream& in, int threads);
 int Dump(const std::string& db);
 int Stats(const std::string& db);
+// Flushes the MemTables into segment files (DB::Flush).
+int Flush(const std::string& db);
+// Compacts [from, to] (empty: unbounded) down the levels (DB::CompactRange).
+int Compact(const std::string& db, const std::string& from, const std::string& to);
 int Verify(const std::string& db);
 int Shell(const std::string& db, std::istream& in, bool interactive);
 

@@ -199,6 +199,18 @@ void DBImpl::CompactionThreadMain() {
 
 // Requires compaction_mu_.
 Status DBImpl::RunCompaction(CompactionPlan plan) {
+  Status s = CompactAndApply(plan);
+  if (!s.ok()) {
+    return s;
+  }
+  // The plan holds the replaced files; drop it before collecting so they can go now.
+  plan = CompactionPlan();
+  DeleteObsoleteFilesInBackground();
+  return Status::OK();
+}
+
+// Requires compaction_mu_.
+Status DBImpl::CompactAndApply(const CompactionPlan& plan) {
   std::shared_ptr<const Version> version = versions_->current();
   VersionEdit edit;
   for (const Version::Files* files : {&plan.inputs, &plan.next_inputs}) {
@@ -252,7 +264,6 @@ Status DBImpl::RunCompaction(CompactionPlan plan) {
       std::to_string(result.bytes_read) + " bytes read, " +
       std::to_string(result.bytes_written) + " written, " +
       std::to_string(result.dropped_versions + result.dropped_deletions) + " entries dropped");
-  DeleteObsoleteFilesInBackground();
   return Status::OK();
 }
 
@@ -349,8 +360,8 @@ Status DBImpl::Flush() {
 Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
   CAIRN_RETURN_IF_ERROR(Flush());
   std::lock_guard<std::mutex> compaction_lock(compaction_mu_);
-  std::shared_ptr<const Version> version = versions_->current();
   int deepest = 0;
+  std::shared_ptr<const Version> version = versions_->current();
   for (int level = 0; level < kNumLevels; level++) {
     if (!version->Overlapping(level, begin != nullptr ? *begin : std::string_view(),
                               end != nullptr ? *end : std::string_view(), begin == nullptr,
@@ -359,6 +370,7 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
       deepest = level;
     }
   }
+  version.reset();  // a held version would keep the files compaction replaces
   for (int level = 0; level < std::max(deepest, 1) && level < kNumLevels - 1; level++) {
     std::optional<CompactionPlan> plan =
         picker_.PickRange(*versions_->current(), level, begin, end);

@@ -108,7 +108,8 @@ class DBImpl final : public DB {
   void FlushThreadMain();
   void CompactionThreadMain();
   Status FlushImmutable(const Immutable& immutable);
-  Status RunCompaction(CompactionPlan plan);
+  Status RunCompaction(CompactionPlan plan);  // then collects the replaced files
+  Status CompactAndApply(const CompactionPlan& plan);
   void InstallVersion(const Immutable* flushed);  // updates the read view
   // Deletes files nothing references; an error listing the directory is returned (Open
   // fails on it), a file that cannot be deleted is logged and retried at the next collection.
