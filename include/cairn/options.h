@@ -69,7 +69,9 @@ struct Options {
   // --- Flush, compaction and write pressure (docs/design.md, "Compaction") ---
 
   // When the live WAL files hold more than this, the active MemTable is flushed even if it is
-  // not full, so a reopen after a crash replays at most about this much log. Default 256 MiB.
+  // not full, so a reopen after a crash replays about this much log: the cap, plus what is
+  // written while that flush runs (unflushed log is also MemTable memory, so it never exceeds
+  // what max_memtable_memory_bytes allows). Default 256 MiB.
   uint64_t max_wal_size_bytes = 256u << 20;
 
   // The hard limit on memory in MemTables (active and waiting to be flushed). Writers are

@@ -140,13 +140,7 @@ void DBImpl::InstallVersion(const Immutable* flushed) {
     flushed_memtable_id_ = std::max(flushed_memtable_id_, flushed->id);
     // WAL files below the new log number are obsolete (deleted by the collector).
     uint64_t log_number = versions_->log_number();
-    for (auto it = live_wal_numbers_.begin(); it != live_wal_numbers_.end();) {
-      if (*it < log_number) {
-        it = live_wal_numbers_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    live_wal_bytes_.erase(live_wal_bytes_.begin(), live_wal_bytes_.lower_bound(log_number));
   }
   view_ = std::move(view);
 }
@@ -275,9 +269,15 @@ Status DBImpl::DeleteObsoleteFiles() {
   if (!versions_->manifest_healthy()) {
     return Status::OK();  // a failed manifest append may yet be what recovery reads: keep all
   }
-  // Order matters: a job installs its version before it drops its outputs from
-  // pending_outputs_, so reading pending first and the live versions second sees every new
-  // output in one or the other. (The reverse order once deleted a just-flushed segment.)
+  // Order matters. A job reserves an output's number (pending) before creating the file, and
+  // installs its version before dropping the number from pending. So: list the directory
+  // first (every file listed already had its number reserved), then read pending, then the
+  // live versions; each listed output is in one or the other. (Both other orders once
+  // deleted a live segment: found by the crash sweep and the WAL-cap test.)
+  auto children = env_->GetChildren(dir_);
+  if (!children.ok()) {
+    return children.status().WithContext("collecting obsolete files");
+  }
   std::set<uint64_t> pending;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -286,10 +286,6 @@ Status DBImpl::DeleteObsoleteFiles() {
   std::set<uint64_t> live_segments = versions_->LiveSegmentNumbers();
   uint64_t log_number = versions_->log_number();
   uint64_t manifest_number = versions_->manifest_number();
-  auto children = env_->GetChildren(dir_);
-  if (!children.ok()) {
-    return children.status().WithContext("collecting obsolete files");
-  }
   for (const std::string& name : children.value()) {
     FileType type;
     uint64_t number;

@@ -145,7 +145,11 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
 
 uint64_t DBImpl::LiveWalBytes() {
   std::lock_guard<std::mutex> lock(mu_);
-  return closed_wal_bytes_ + active_wal_bytes_.load(std::memory_order_relaxed);
+  uint64_t bytes = active_wal_bytes_.load(std::memory_order_relaxed);
+  for (const auto& [number, size] : live_wal_bytes_) {
+    bytes += size;
+  }
+  return bytes;
 }
 
 std::string DBImpl::StatsText() {

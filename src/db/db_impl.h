@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -145,8 +146,9 @@ class DBImpl final : public DB {
   std::shared_ptr<const ReadView> view_;           // guarded by mu_
   uint64_t allocated_sequence_ = 0;                // guarded by mu_; never reused
   uint64_t last_commit_micros_ = 0;                // guarded by mu_; never decreases
-  std::vector<uint64_t> live_wal_numbers_;         // guarded by mu_; >= log number
-  uint64_t closed_wal_bytes_ = 0;                  // guarded by mu_
+  // Live WAL files (>= the log number) and their sizes; the active WAL's entry is 0 (its size
+  // is active_wal_bytes_). Entries below the log number are dropped after each flush.
+  std::map<uint64_t, uint64_t> live_wal_bytes_;  // guarded by mu_
   std::multiset<std::pair<uint64_t, const SnapshotImpl*>> snapshots_;  // guarded by mu_
   Status error_;                                   // guarded by mu_; sticky
   bool shutting_down_ = false;                     // guarded by mu_

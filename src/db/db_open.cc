@@ -75,7 +75,7 @@ Status DBImpl::Open() {
     Log("removed " + WalFileName(empty_wal) + ", which held no record");
   }
   CAIRN_RETURN_IF_ERROR(RemoveLeftoverTemporaries(children.value()));
-  uint64_t prev_log = live_wal_numbers_.empty() ? 0 : live_wal_numbers_.back();
+  uint64_t prev_log = live_wal_bytes_.empty() ? 0 : live_wal_bytes_.rbegin()->first;
   CAIRN_RETURN_IF_ERROR(StartNewWal(prev_log));
   Log("opened " + dir_ + ": " + recovery_report_);
   CAIRN_RETURN_IF_ERROR(DeleteObsoleteFiles());
@@ -175,11 +175,9 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
       if (!size.ok()) {
         return size.status();
       }
-      live_wal_numbers_.push_back(log.number);
-      closed_wal_bytes_ += size.value();
+      live_wal_bytes_[log.number] = size.value();
     }
   }
-  std::sort(live_wal_numbers_.begin(), live_wal_numbers_.end());
   uint64_t last_sequence = std::max(state.last_sequence, result.last_sequence);
   allocated_sequence_ = last_sequence;
   visible_sequence_.store(last_sequence, std::memory_order_release);
@@ -245,8 +243,10 @@ Status DBImpl::StartNewWal(uint64_t prev_log_number) {
   CAIRN_RETURN_IF_ERROR(versions_->LogAndApply(std::move(edit), last_sequence, last_micros)
                             .WithContext("recording " + WalFileName(number) + " in the manifest"));
   uint64_t old_bytes = 0;
+  uint64_t old_number = 0;
   if (wal_ != nullptr) {
     old_bytes = wal_->written_offset();
+    old_number = wal_->file_number();
     Status closed = wal_->Close();
     if (!closed.ok()) {
       // Its bytes were synced before the switch; a close error loses nothing.
@@ -268,8 +268,10 @@ Status DBImpl::StartNewWal(uint64_t prev_log_number) {
   view->active = std::make_shared<MemTable>();
   view->version = versions_->current();
   view_ = std::move(view);
-  closed_wal_bytes_ += old_bytes;
-  live_wal_numbers_.push_back(number);
+  if (old_number != 0 && old_number >= versions_->log_number()) {
+    live_wal_bytes_[old_number] = old_bytes;
+  }
+  live_wal_bytes_[number] = 0;  // the active WAL: counted by active_wal_bytes_
   return Status::OK();
 }
 

@@ -197,6 +197,27 @@ TEST_F(DBTest, FullMemTablesAreFlushedAndEverythingIsKept) {
   }
 }
 
+// Regression: the live-WAL byte count once kept counting WALs already deleted by flushes, so
+// past the cap every commit forced a switch and a flush.
+TEST_F(DBTest, WalCapFlushesOncePerCapNotOncePerWrite) {
+  options_.memtable_size_bytes = 64 << 20;  // only the cap triggers switches
+  options_.max_wal_size_bytes = 256 << 10;
+  ASSERT_OK(Open());
+  const std::string value(1024, 'v');
+  for (int i = 0; i < 2048; i++) {  // 2 MiB: eight times the cap
+    ASSERT_OK(db_->Put(WriteOptions(), "key" + std::to_string(i), value));
+  }
+  std::string flushes;
+  ASSERT_TRUE(db_->GetProperty("cairn.flushes", &flushes));
+  // At most one switch per cap crossing; how many crossings depends on how fast the flushes
+  // keep up with an in-memory writer, but never one per write.
+  EXPECT_LE(std::stoull(flushes), 12u);
+  ASSERT_OK(db_->Flush());
+  std::string live;
+  ASSERT_TRUE(db_->GetProperty("cairn.wal.live-bytes", &live));
+  EXPECT_LT(std::stoull(live), options_.max_wal_size_bytes);
+}
+
 TEST_F(DBTest, MissingIdentityWithWalFilesIsCorruption) {
   ASSERT_OK(Open());
   ASSERT_OK(db_->Put(WriteOptions(), "a", "1"));

@@ -148,7 +148,9 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
     // "Full" counts the bytes entries use, not the arena's reserved blocks, so a small
     // memtable_size_bytes still holds many writes. An empty MemTable is never switched.
     bool full = view->active->ApproximateDataBytes() >= options_.memtable_size_bytes;
-    bool wal_cap = LiveWalBytes() > options_.max_wal_size_bytes;
+    // Past the WAL cap, switch so a flush can retire the old WALs; while a flush is already
+    // pending, switching again would only make tiny MemTables.
+    bool wal_cap = view->immutables.empty() && LiveWalBytes() > options_.max_wal_size_bytes;
     bool wants_switch = !active_empty && (force_switch || full || wal_cap);
     if (MustStopWrites(pressure, options_) && !view->immutables.empty()) {
       // The hard stop: MemTable memory at its limit. Wait for a flush to free some; if the
