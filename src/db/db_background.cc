@@ -265,7 +265,7 @@ Status DBImpl::CompactAndApply(const CompactionPlan& plan) {
 // not the current version nor an older one a reader still holds, not a running job's pending
 // output, not a live WAL, not the current manifest. Files Cairn does not recognise, and
 // quarantined ones, are never touched.
-Status DBImpl::DeleteObsoleteFiles() {
+Status DBImpl::DeleteObsoleteFiles(bool at_open) {
   if (!versions_->manifest_healthy()) {
     return Status::OK();  // a failed manifest append may yet be what recovery reads: keep all
   }
@@ -295,7 +295,10 @@ Status DBImpl::DeleteObsoleteFiles() {
     bool obsolete = (type == FileType::kSegment && live_segments.count(number) == 0 &&
                      pending.count(number) == 0) ||
                     (type == FileType::kWal && number < log_number) ||
-                    (type == FileType::kManifest && number < manifest_number);
+                    // While jobs run, a newer manifest may be a rollover in progress; at
+                    // open nothing runs, and one left by a failed rollover is an orphan.
+                    (type == FileType::kManifest &&
+                     (at_open ? number != manifest_number : number < manifest_number));
     if (!obsolete) {
       continue;
     }
@@ -312,7 +315,7 @@ Status DBImpl::DeleteObsoleteFiles() {
 }
 
 void DBImpl::DeleteObsoleteFilesInBackground() {
-  Status s = DeleteObsoleteFiles();
+  Status s = DeleteObsoleteFiles(/*at_open=*/false);
   if (!s.ok()) {
     // Obsolete files only cost space; the next collection (after the next job) retries.
     Log(s.ToString());

@@ -114,7 +114,7 @@ class DBImpl final : public DB {
   void InstallVersion(const Immutable* flushed);  // updates the read view
   // Deletes files nothing references; an error listing the directory is returned (Open
   // fails on it), a file that cannot be deleted is logged and retried at the next collection.
-  Status DeleteObsoleteFiles();
+  Status DeleteObsoleteFiles(bool at_open);
   void DeleteObsoleteFilesInBackground();  // logs instead of returning
   uint64_t NewOutputNumber();
   uint64_t OldestSnapshotSequence();

@@ -78,7 +78,7 @@ Status DBImpl::Open() {
   uint64_t prev_log = live_wal_bytes_.empty() ? 0 : live_wal_bytes_.rbegin()->first;
   CAIRN_RETURN_IF_ERROR(StartNewWal(prev_log));
   Log("opened " + dir_ + ": " + recovery_report_);
-  CAIRN_RETURN_IF_ERROR(DeleteObsoleteFiles());
+  CAIRN_RETURN_IF_ERROR(DeleteObsoleteFiles(/*at_open=*/true));
   StartBackgroundThreads();
   return Status::OK();
 }
