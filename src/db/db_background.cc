@@ -49,6 +49,32 @@ uint64_t DBImpl::NewOutputNumber() {
   return number;
 }
 
+JobContext DBImpl::NewJobContext() {
+  JobContext context;
+  context.env = env_;
+  context.dir = dir_;
+  context.options = &options_;
+  context.new_file_number = [this] { return NewOutputNumber(); };
+  context.oldest_snapshot = OldestSnapshotSequence();
+  return context;
+}
+
+Status DBImpl::ApplyJobEdit(VersionEdit edit) {
+  uint64_t last_micros;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_micros = last_commit_micros_;
+  }
+  return versions_->LogAndApply(std::move(edit), visible_sequence_.load(), last_micros);
+}
+
+void DBImpl::ReleasePendingOutputs(const std::vector<uint64_t>& numbers) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (uint64_t number : numbers) {
+    pending_outputs_.erase(number);
+  }
+}
+
 uint64_t DBImpl::OldestSnapshotSequence() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!snapshots_.empty()) {
@@ -89,32 +115,15 @@ void DBImpl::FlushThreadMain() {
 }
 
 Status DBImpl::FlushImmutable(const Immutable& immutable) {
-  JobContext context;
-  context.env = env_;
-  context.dir = dir_;
-  context.options = &options_;
-  context.new_file_number = [this] { return NewOutputNumber(); };
-  context.oldest_snapshot = OldestSnapshotSequence();
   JobResult result;
-  Status s = FlushMemTable(*immutable.memtable, context, &result);
+  Status s = FlushMemTable(*immutable.memtable, NewJobContext(), &result);
   if (s.ok()) {
     VersionEdit edit;
     edit.added_segments = result.outputs;
     edit.log_number = immutable.next_log_number;
-    uint64_t last_micros;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      last_micros = last_commit_micros_;
-    }
-    s = versions_->LogAndApply(std::move(edit), visible_sequence_.load(), last_micros)
-            .WithContext("flush: manifest");
+    s = ApplyJobEdit(std::move(edit)).WithContext("flush: manifest");
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (uint64_t number : result.output_numbers) {
-      pending_outputs_.erase(number);
-    }
-  }
+  ReleasePendingOutputs(result.output_numbers);
   if (!s.ok()) {
     return s;  // outputs are orphans: removed by the collector once the manifest is healthy
   }
@@ -219,30 +228,13 @@ Status DBImpl::CompactAndApply(const CompactionPlan& plan) {
     moved.level = static_cast<uint32_t>(plan.output_level);
     edit.added_segments.push_back(moved);
   } else {
-    JobContext context;
-    context.env = env_;
-    context.dir = dir_;
-    context.options = &options_;
-    context.new_file_number = [this] { return NewOutputNumber(); };
-    context.oldest_snapshot = OldestSnapshotSequence();
-    s = CompactSegments(plan, *version, context, &result);
+    s = CompactSegments(plan, *version, NewJobContext(), &result);
     edit.added_segments = result.outputs;
   }
   if (s.ok()) {
-    uint64_t last_micros;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      last_micros = last_commit_micros_;
-    }
-    s = versions_->LogAndApply(std::move(edit), visible_sequence_.load(), last_micros)
-            .WithContext("compaction: manifest");
+    s = ApplyJobEdit(std::move(edit)).WithContext("compaction: manifest");
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (uint64_t number : result.output_numbers) {
-      pending_outputs_.erase(number);
-    }
-  }
+  ReleasePendingOutputs(result.output_numbers);
   CAIRN_RETURN_IF_ERROR(s);
   if (plan.trivial_move) {
     stats_.trivial_moves.fetch_add(1, std::memory_order_relaxed);

@@ -31,6 +31,7 @@
 #include "db/info_log.h"
 #include "db/write_queue.h"
 #include "jobs/compaction_picker.h"
+#include "jobs/jobs.h"
 #include "manifest/version_set.h"
 #include "memtable/memtable.h"
 #include "segment/block_cache.h"
@@ -116,7 +117,12 @@ class DBImpl final : public DB {
   // fails on it), a file that cannot be deleted is logged and retried at the next collection.
   Status DeleteObsoleteFiles(bool at_open);
   void DeleteObsoleteFilesInBackground();  // logs instead of returning
-  uint64_t NewOutputNumber();
+  uint64_t NewOutputNumber();  // a file number, held as a pending output
+  JobContext NewJobContext();
+  // Appends a job's edit to the manifest with the current counters and installs it.
+  Status ApplyJobEdit(VersionEdit edit);
+  // After ApplyJobEdit (success or not): outputs are live now, or orphans.
+  void ReleasePendingOutputs(const std::vector<uint64_t>& numbers);
   uint64_t OldestSnapshotSequence();
 
   std::shared_ptr<const ReadView> CurrentView();
