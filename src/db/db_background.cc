@@ -362,14 +362,26 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
     }
   }
   version.reset();  // a held version would keep the files compaction replaces
-  for (int level = 0; level < std::max(deepest, 1) && level < kNumLevels - 1; level++) {
+  // Each level above the deepest one holding the range moves down one level; the deepest is
+  // rewritten in place (level 0 always moves to level 1), so its garbage goes too.
+  for (int level = 0; level <= deepest; level++) {
+    bool in_place = level == deepest && level >= 1;
+    if (!in_place && level == kNumLevels - 1) {
+      break;
+    }
     std::optional<CompactionPlan> plan =
-        picker_.PickRange(*versions_->current(), level, begin, end);
+        picker_.PickRange(*versions_->current(), level, begin, end, in_place);
     if (!plan.has_value()) {
       continue;
     }
     plan->trivial_move = false;  // rewrite, so garbage is dropped
-    CAIRN_RETURN_IF_ERROR(RunCompaction(std::move(*plan)));
+    Status s = RunCompaction(std::move(*plan));
+    if (s.IsCorruption()) {
+      // As for a background compaction: damaged data is never compacted into new files.
+      std::lock_guard<std::mutex> lock(mu_);
+      SetErrorLocked(s);
+    }
+    CAIRN_RETURN_IF_ERROR(s);
   }
   return Status::OK();
 }

@@ -1,6 +1,7 @@
 #include "jobs/compaction_picker.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "util/internal_key.h"
 
@@ -76,10 +77,13 @@ std::optional<CompactionPlan> CompactionPicker::Pick(const Version& version) {
 
 std::optional<CompactionPlan> CompactionPicker::PickRange(const Version& version, int level,
                                                           const std::string_view* begin,
-                                                          const std::string_view* end) const {
+                                                          const std::string_view* end,
+                                                          bool in_place) const {
+  assert(!in_place || level >= 1);
+  assert(in_place || level < kNumLevels - 1);
   CompactionPlan plan;
   plan.level = level;
-  plan.output_level = level + 1;
+  plan.output_level = in_place ? level : level + 1;
   plan.reason = "manual compaction of level " + std::to_string(level);
   plan.inputs = version.Overlapping(level, begin != nullptr ? *begin : std::string_view(),
                                     end != nullptr ? *end : std::string_view(), begin == nullptr,
@@ -89,6 +93,10 @@ std::optional<CompactionPlan> CompactionPicker::PickRange(const Version& version
   }
   if (level == 0) {
     plan.inputs = version.files(0);  // level-0 files overlap: take them all, oldest first
+  }
+  if (in_place) {
+    plan.reason = "manual rewrite of level " + std::to_string(level);
+    return plan;  // outputs replace the inputs within their level, which stays disjoint
   }
   AddNextLevel(version, &plan);
   return plan;

@@ -20,7 +20,7 @@ namespace cairn {
 
 struct CompactionPlan {
   int level = 0;         // where the inputs come from
-  int output_level = 1;  // where the outputs go: level + 1
+  int output_level = 1;  // where the outputs go: level + 1, or level for an in-place rewrite
   Version::Files inputs;       // from `level`
   Version::Files next_inputs;  // from `output_level`
   bool trivial_move = false;
@@ -37,10 +37,12 @@ class CompactionPicker {
   std::optional<CompactionPlan> Pick(const Version& version);
 
   // Every file of `level` intersecting [begin, end] (null: unbounded) and what they overlap
-  // below; nothing if the level has no such file. For DB::CompactRange.
+  // below; nothing if the level has no such file. For DB::CompactRange. `in_place` (levels
+  // >= 1 only) rewrites the files into the same level instead of the next one: how a manual
+  // compaction cleans the deepest level that holds data.
   std::optional<CompactionPlan> PickRange(const Version& version, int level,
                                           const std::string_view* begin,
-                                          const std::string_view* end) const;
+                                          const std::string_view* end, bool in_place) const;
 
   // 1.0 means "at its budget".
   double Score(const Version& version, int level) const;

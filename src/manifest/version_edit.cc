@@ -1,5 +1,7 @@
 #include "manifest/version_edit.h"
 
+#include <algorithm>
+
 #include <cassert>
 #include <cstdio>
 #include <cstring>
@@ -192,9 +194,15 @@ Status CheckSegments(const VersionEdit& edit, std::unordered_set<uint64_t>* numb
       return Status::InvalidArgument("deleted segment #" + std::to_string(d.number) + " at level " +
                                      std::to_string(d.level));
     }
-    if (numbers->count(d.number) != 0) {
+    // A segment deleted at one level and added at another is a move (a compaction that only
+    // relabels a file's level); deleted and added at the same level, or a WAL number, is not.
+    auto moved = std::find_if(edit.added_segments.begin(), edit.added_segments.end(),
+                              [&](const SegmentMeta& added) { return added.number == d.number; });
+    bool is_move = moved != edit.added_segments.end() && moved->level != d.level;
+    if (numbers->count(d.number) != 0 && !is_move) {
       return Status::InvalidArgument("segment #" + std::to_string(d.number) +
-                                     " is both added and deleted (or is a WAL number)");
+                                     " is both added and deleted at one level (or is a WAL "
+                                     "number)");
     }
     CAIRN_RETURN_IF_ERROR(CheckFileNumber(edit, "deleted segment", d.number, &deleted));
   }

@@ -11,7 +11,8 @@
 //     last_commit_micros set and deletes nothing;
 //   - every file number is > 0 and, when next_file_number is set, below it;
 //   - every added WAL is >= log_number when log_number is set;
-//   - no WAL or segment number appears twice; no segment is both added and deleted;
+//   - no WAL or segment number appears twice; no segment is both added and deleted at one
+//     level (deleted at one level and added at another is a move);
 //   - every added segment passes SegmentMeta::Check(); when set, last_sequence bounds every
 //     segment's max_seq, and last_commit_micros every segment's max_commit_micros;
 //   - last_sequence <= kMaxSequenceNumber; list sizes within the limits of manifest_format.h.

@@ -346,3 +346,33 @@ TEST(VersionEdit, SegmentMetaRoundTripsAlone) {
 
 }  // namespace
 }  // namespace cairn::manifest
+
+namespace cairn::manifest {
+namespace {
+
+// A trivial move (compaction relabelling a segment's level) deletes and adds one number at two
+// levels; it must encode and decode. The same number at one level stays refused.
+TEST(VersionEdit, MoveBetweenLevelsRoundTripsButSameLevelIsRefused) {
+  VersionEdit edit;
+  SegmentMeta meta;
+  meta.number = 21;
+  meta.level = 1;
+  meta.file_size_bytes = 100;
+  meta.smallest = std::string("a") + std::string(8, '\x01');
+  meta.largest = std::string("b") + std::string(8, '\x01');
+  meta.min_seq = meta.max_seq = 1;
+  meta.entry_count = 1;
+  edit.added_segments.push_back(meta);
+  edit.deleted_segments.push_back({0, 21});
+  ASSERT_TRUE(edit.Check().ok()) << edit.Check().ToString();
+  std::string encoded;
+  edit.EncodeTo(&encoded);
+  VersionEdit decoded;
+  ASSERT_TRUE(decoded.DecodeFrom(encoded).ok());
+  EXPECT_EQ(decoded, edit);
+  edit.deleted_segments[0].level = 1;
+  EXPECT_TRUE(edit.Check().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace cairn::manifest
