@@ -26,6 +26,14 @@
 // state a successful open shows survives an immediate crash, also when that open replayed
 // unsynced writes a process crash (kill -9) left in the OS cache.
 //
+// The LSM sweeps do the same over flushes, compactions and manifest rollovers: small
+// MemTables, 1 KiB blocks, l0_compaction_trigger 2, a 32 KiB level 1 and 8 KiB outputs, with
+// about 8% of every thread's operations DB::Flush or DB::CompactRange (an acknowledged one
+// counts as a sync: Flush returns OK only once every write acknowledged before it is in a
+// durable segment), and a clean close and reopen (a manifest rollover) halfway. Another
+// sweep crashes at every sync point of recovering such a database, flushing what it
+// replayed and compacting; without a crash, the next open must replay nothing.
+//
 // Two tests show a known bug and fail until it is fixed: an unsynced write whose value holds
 // the bytes of WAL records (a copy of a Cairn WAL, say) is torn by a crash, and the next open
 // refuses with Corruption although only that unacknowledged write was damaged
@@ -88,12 +96,16 @@ int Scaled(int n) { return std::max(4, static_cast<int>(n * TestScale())); }
 
 using State = std::map<std::string, std::string>;
 
-enum class OpKind { kPut, kDelete, kBatchPut, kBatchDelete };
+// kFlush and kCompactRange change no key; an acknowledged one counts as a sync, since
+// DB::Flush (which CompactRange starts with) returns OK only once every write acknowledged
+// before the call is in a durable segment.
+enum class OpKind { kPut, kDelete, kBatchPut, kBatchDelete, kFlush, kCompactRange };
 
 // One write of a thread's plan.
 struct Op {
   OpKind kind = OpKind::kPut;
-  int key = 0;        // kPut, kDelete: which of the thread's single keys
+  int key = 0;        // kPut, kDelete: which of the thread's single keys; kCompactRange:
+                      // 0 everything, 1 the thread's own keys
   std::string value;  // kPut, kBatchPut
   bool sync = true;
 };
@@ -134,6 +146,9 @@ void Apply(int thread, const Op& op, State* state) {
         state->erase(BatchKey(thread, k));
       }
       break;
+    case OpKind::kFlush:
+    case OpKind::kCompactRange:
+      break;
   }
 }
 
@@ -157,13 +172,27 @@ Status Issue(DB* db, int thread, const Op& op) {
       }
       return db->Write(write, batch);
     }
+    case OpKind::kFlush:
+      return db->Flush();
+    case OpKind::kCompactRange: {
+      if (op.key == 0) {
+        return db->CompactRange(nullptr, nullptr);
+      }
+      const std::string begin = ThreadPrefix(thread);
+      const std::string end = ThreadPrefix(thread) + "\xff";
+      const std::string_view begin_view = begin;
+      const std::string_view end_view = end;
+      return db->CompactRange(&begin_view, &end_view);
+    }
   }
   return Status::InvalidArgument("unknown op kind");
 }
 
 // A thread's writes. Values name their write ("v<thread>.<index>" or "B:<thread>.<index>")
-// before a '|' and padding that makes the WAL grow.
-std::vector<Op> MakePlan(int thread, int count, std::mt19937_64* rng) {
+// before a '|' and padding that makes the WAL grow. With lsm_percent > 0, about that share
+// of the operations are DB::Flush or DB::CompactRange instead (none otherwise, and then the
+// plan is the same as ever for a given generator state).
+std::vector<Op> MakePlan(int thread, int count, std::mt19937_64* rng, int lsm_percent = 0) {
   std::vector<Op> plan(count);
   for (int i = 0; i < count; i++) {
     Op& op = plan[i];
@@ -184,15 +213,22 @@ std::vector<Op> MakePlan(int thread, int count, std::mt19937_64* rng) {
       op.kind = OpKind::kBatchDelete;
     }
     op.sync = (*rng)() % 4 != 0;
+    if (lsm_percent > 0 && static_cast<int>((*rng)() % 100) < lsm_percent) {
+      op.kind = (*rng)() % 3 == 0 ? OpKind::kCompactRange : OpKind::kFlush;
+      op.key = static_cast<int>((*rng)() % 2);
+      op.value.clear();
+      op.sync = true;
+    }
   }
   return plan;
 }
 
-std::vector<std::vector<Op>> MakePlans(int threads, int ops_per_thread, uint64_t seed) {
+std::vector<std::vector<Op>> MakePlans(int threads, int ops_per_thread, uint64_t seed,
+                                       int lsm_percent = 0) {
   std::mt19937_64 rng(seed);
   std::vector<std::vector<Op>> plans;
   for (int t = 0; t < threads; t++) {
-    plans.push_back(MakePlan(t, ops_per_thread, &rng));
+    plans.push_back(MakePlan(t, ops_per_thread, &rng, lsm_percent));
   }
   return plans;
 }
@@ -258,7 +294,8 @@ std::string Describe(const State& state) {
 }
 
 std::string DescribeOp(int thread, size_t index, const Op& op, const Outcome& outcome) {
-  static const char* const kNames[] = {"Put", "Delete", "BatchPut", "BatchDelete"};
+  static const char* const kNames[] = {"Put",         "Delete", "BatchPut",
+                                       "BatchDelete", "Flush",  "CompactRange"};
   std::string out = "#" + std::to_string(index) + " " + kNames[static_cast<int>(op.kind)];
   if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
     out += " " + SingleKey(thread, op.key);
@@ -639,6 +676,259 @@ TEST(DBCrashTest, CrashAtEverySyncPointOfRecoveryTwiceInARowKeepsAcknowledgedWri
   EXPECT_TRUE(outlived);
   EXPECT_GE(point, 4u);  // dir, parent, torn-tail cut, WAL header, WAL dir entry
   std::printf("[ sweep    ] %llu crash points\n", static_cast<unsigned long long>(point));
+}
+
+// --- Crash sweeps over flushes, compactions and manifest rollovers -------------------------
+
+// About this share of a plan's operations are Flush or CompactRange calls.
+constexpr int kLsmPercent = 8;
+
+// Small MemTables, blocks and levels: a flush every few dozen writes, a level-0 compaction
+// after every second flush, level 1 over its budget soon after, outputs cut small.
+Options LsmSweepOptions(Env* env) {
+  Options options = SweepOptions(env, 16 << 10);
+  options.block_size_bytes = 1 << 10;
+  options.l0_compaction_trigger = 2;
+  options.level1_size_bytes = 32 << 10;
+  options.target_segment_size_bytes = 8 << 10;
+  return options;
+}
+
+// Runs operations [begin, end) of each thread's plan on its own thread, on the shared clock,
+// until the plan part ends or an operation fails. A thread whose earlier part failed issues
+// nothing more.
+void RunWorkloadPhase(DB* db, const std::vector<std::vector<Op>>& plans, size_t begin, size_t end,
+                      std::atomic<uint64_t>* clock, std::vector<std::vector<Outcome>>* outcomes) {
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < plans.size(); t++) {
+    if (begin > 0 && !(*outcomes)[t][begin - 1].status.ok()) {
+      continue;
+    }
+    threads.emplace_back([&, t] {
+      for (size_t i = begin; i < end && i < plans[t].size(); i++) {
+        Outcome& outcome = (*outcomes)[t][i];
+        outcome.issued = true;
+        outcome.start_tick = clock->fetch_add(1);
+        outcome.status = Issue(db, static_cast<int>(t), plans[t][i]);
+        outcome.ack_tick = clock->fetch_add(1);
+        if (!outcome.status.ok()) {
+          return;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+}
+
+uint64_t SegmentCount(DB* db) {
+  uint64_t count = 0;
+  for (int level = 0; level < 7; level++) {
+    std::string files;
+    EXPECT_TRUE(db->GetProperty("cairn.files-at-level." + std::to_string(level), &files));
+    count += std::stoull(files);
+  }
+  return count;
+}
+
+struct LsmSweepStats {
+  int crashes = 0;
+  int with_segments = 0;   // the recovered database read from segments
+  int torn_tails_cut = 0;  // recovery cut a torn WAL or manifest tail
+  int in_reopen = 0;       // the crash hit the reopen between the two halves
+};
+
+// One crash point of the LSM sweep: four writer threads whose plans mix writes with Flush and
+// CompactRange, run in two halves with a clean close and reopen (a manifest rollover) between
+// them; the file system freezes before sync point `point`.
+void CheckLsmCrashPoint(int ops_per_thread, uint64_t seed, uint64_t point, bool torn,
+                        bool* outlived, LsmSweepStats* stats) {
+  *outlived = false;
+  MemEnv env;
+  const Options options = LsmSweepOptions(&env);
+  const std::vector<std::vector<Op>> plans = MakePlans(kThreads, ops_per_thread, seed, kLsmPercent);
+  std::vector<std::vector<Outcome>> outcomes(plans.size());
+  for (size_t t = 0; t < plans.size(); t++) {
+    outcomes[t].resize(plans[t].size());
+  }
+  std::atomic<uint64_t> clock{1};
+  const size_t half = static_cast<size_t>(ops_per_thread) / 2;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, kDir, &db));
+  env.ScheduleCrashAtSyncPoint(env.sync_point_count() + point);
+  RunWorkloadPhase(db.get(), plans, 0, half, &clock, &outcomes);
+  db.reset();
+  bool reopened = false;
+  if (!env.crashed()) {
+    Status s = DB::Open(options, kDir, &db);
+    ASSERT_TRUE(s.ok() || env.crashed()) << s.ToString();
+    stats->in_reopen += env.crashed();
+    reopened = s.ok();
+  }
+  if (reopened) {
+    RunWorkloadPhase(db.get(), plans, half, plans[0].size(), &clock, &outcomes);
+    db.reset();
+  }
+  if (!env.crashed()) {
+    *outlived = true;
+    for (size_t t = 0; t < outcomes.size(); t++) {
+      for (size_t i = 0; i < outcomes[t].size(); i++) {
+        ASSERT_TRUE(outcomes[t][i].status.ok())
+            << "thread " << t << ": "
+            << DescribeOp(static_cast<int>(t), i, plans[t][i], outcomes[t][i]);
+      }
+    }
+    env.ScheduleCrashAtSyncPoint(UINT64_MAX);  // MemEnv has no way to cancel a schedule
+    ASSERT_OK(DB::Open(options, kDir, &db));
+    ASSERT_EQ(Describe(ReadAll(db.get())), Describe(FinalState(plans)));
+    EXPECT_TRUE(ReadAll(db.get()) == FinalState(plans));
+    return;
+  }
+  env.Restart(CrashOptions{torn, seed ^ (point * 0x9e3779b97f4a7c15ull)});
+  ASSERT_OK(DB::Open(options, kDir, &db));
+  State recovered = ReadAll(db.get());
+  std::string violation = CheckRecovered(recovered, plans, outcomes);
+  ASSERT_TRUE(violation.empty()) << violation;
+  std::string recovery;
+  ASSERT_TRUE(db->GetProperty("cairn.recovery", &recovery));
+  stats->crashes++;
+  stats->torn_tails_cut += recovery.find("torn tail") != std::string::npos;
+  stats->with_segments += SegmentCount(db.get()) > 0;
+  CheckAcceptsWritesAndReopensUnchanged(options, &db, recovered);
+}
+
+TEST(DBCrashTest, ConcurrentWritesSurviveACrashAtEverySyncPointOfFlushCompactionAndRollover) {
+  const uint64_t seed = test::TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed) +
+               " (replay with CAIRN_TEST_SEED=" + std::to_string(seed) + ")");
+  const int ops_per_thread = Scaled(64);
+  LsmSweepStats stats;
+  uint64_t point = 0;
+  for (; point < kMaxCrashPoints; point++) {
+    bool outlived = false;
+    for (bool torn : {false, true}) {
+      SCOPED_TRACE("crash point " + std::to_string(point) +
+                   (torn ? " with torn writes" : " keeping synced bytes only"));
+      bool run_outlived = false;
+      CheckLsmCrashPoint(ops_per_thread, seed, point, torn, &run_outlived, &stats);
+      if (HasFailure()) {
+        return;
+      }
+      outlived = outlived || run_outlived;
+    }
+    if (outlived) {
+      break;
+    }
+  }
+  EXPECT_LT(point, kMaxCrashPoints) << "the workload never outlived its crash point";
+  // The sweep must reach the states it exists for: data in segments, and the reopen.
+  EXPECT_GT(stats.with_segments, stats.crashes / 2);
+  EXPECT_GT(stats.in_reopen, 0);
+  EXPECT_GT(stats.torn_tails_cut, 0);
+  std::printf(
+      "[ sweep    ] %llu crash points, each with and without torn writes: %d crash "
+      "states checked, %d reading segments, %d in the mid-workload reopen, %d torn "
+      "tails cut\n",
+      static_cast<unsigned long long>(point), stats.crashes, stats.with_segments, stats.in_reopen,
+      stats.torn_tails_cut);
+}
+
+// A crashed database in the LSM shape: segments in several levels from flushes and
+// compactions (the plan's Flush and CompactRange calls and the automatic ones), several WALs
+// of unflushed writes, the newest ending in unsynced writes a torn crash mangled. The plan's
+// operations all succeeded (thread 0).
+void BuildCrashedLsmDatabase(MemEnv* env, const Options& options, uint64_t seed,
+                             std::vector<Op>* plan, std::vector<Outcome>* outcomes) {
+  std::mt19937_64 rng(seed);
+  *plan = MakePlan(0, Scaled(300), &rng, kLsmPercent);
+  const size_t unsynced_tail = std::min<size_t>(25, plan->size() / 2);
+  for (size_t i = plan->size() - unsynced_tail; i < plan->size(); i++) {
+    Op& op = (*plan)[i];
+    if (op.kind == OpKind::kFlush || op.kind == OpKind::kCompactRange) {
+      op.kind = OpKind::kDelete;  // keep the tail unsynced
+    }
+    op.sync = false;
+  }
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, kDir, &db));
+  RunPlanInline(db.get(), 0, *plan, outcomes);
+  env->CrashNow();
+  db.reset();
+  env->Restart(CrashOptions{true, seed});
+}
+
+// Recovery replays the WALs into a MemTable that the open then flushes, and rolls the
+// manifest over; a crash at any sync point of that (the open, the flush it starts, and a
+// compaction right after) must keep every acknowledged write, and whatever a successful open
+// showed must survive the next crash.
+TEST(DBCrashTest, CrashAtEverySyncPointOfRecoveryAndItsFlushKeepsAcknowledgedWrites) {
+  const uint64_t seed = test::TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  uint64_t point = 0;
+  bool outlived = false;
+  int crashes = 0;
+  for (; !outlived && point < kMaxCrashPoints; point++) {
+    for (bool torn : {false, true}) {
+      SCOPED_TRACE("crash point " + std::to_string(point) + " of open, flush and compaction" +
+                   (torn ? " with torn writes" : ""));
+      MemEnv env;
+      const Options options = LsmSweepOptions(&env);
+      std::vector<Op> plan;
+      std::vector<Outcome> outcomes;
+      ASSERT_NO_FATAL_FAILURE(BuildCrashedLsmDatabase(&env, options, seed, &plan, &outcomes));
+      std::unique_ptr<DB> db;
+      env.ScheduleCrashAtSyncPoint(env.sync_point_count() + point);
+      Status opened = DB::Open(options, kDir, &db);
+      Status flushed = Status::IOError("not issued");
+      Status compacted = Status::IOError("not issued");
+      if (opened.ok()) {
+        flushed = db->Flush();
+        if (flushed.ok()) {
+          compacted = db->CompactRange(nullptr, nullptr);
+        }
+      }
+      db.reset();
+      const bool crashed = env.crashed();
+      if (!crashed) {
+        outlived = true;
+        ASSERT_OK(opened);
+        ASSERT_OK(flushed);
+        ASSERT_OK(compacted);
+      } else {
+        crashes++;
+        EXPECT_TRUE(opened.ok() || opened.IsIOError()) << opened.ToString();
+        env.Restart(CrashOptions{torn, seed + 2 * point});
+      }
+      env.ScheduleCrashAtSyncPoint(UINT64_MAX);  // MemEnv has no way to cancel a schedule
+      ASSERT_OK(DB::Open(options, kDir, &db));
+      if (!crashed) {
+        // The recovered writes were flushed: nothing is left to replay.
+        std::string recovery;
+        ASSERT_TRUE(db->GetProperty("cairn.recovery", &recovery));
+        EXPECT_NE(recovery.find("replayed 0 records"), std::string::npos) << recovery;
+      }
+      const State recovered = ReadAll(db.get());
+      std::string violation = CheckRecovered(recovered, {plan}, {outcomes});
+      ASSERT_TRUE(violation.empty()) << violation;
+      env.CrashNow();
+      db.reset();
+      env.Restart(CrashOptions{torn, ~seed + point});
+      ASSERT_OK(DB::Open(options, kDir, &db));
+      ASSERT_EQ(Describe(ReadAll(db.get())), Describe(recovered))
+          << "a crash right after a successful open changed what it showed";
+      CheckAcceptsWritesAndReopensUnchanged(options, &db, recovered);
+      if (HasFailure()) {
+        return;
+      }
+    }
+  }
+  EXPECT_TRUE(outlived);
+  EXPECT_GE(point, 8u);  // rollover, new WAL, the flush's segment, dir and manifest, ...
+  std::printf(
+      "[ sweep    ] %llu crash points of open + flush + compaction, each with and "
+      "without torn writes: %d crash states checked\n",
+      static_cast<unsigned long long>(point), crashes);
 }
 
 // A process crash (kill -9) keeps unsynced WAL bytes in the OS cache, so the next open

@@ -1,5 +1,6 @@
 // Proves that the DB behaves exactly like an ordered map, across everything that changes its
-// internals: WAL and MemTable switches, clean reopens, and crashes.
+// internals: WAL and MemTable switches, flushes into segments, compactions down the levels,
+// clean reopens, and crashes.
 //
 // How: a seeded randomized model test. Thousands of random operations run against a DB on
 // MemEnv and against a std::map model side by side: Put, Delete and WriteBatch (including
@@ -14,6 +15,14 @@
 // below one arena block (every commit group starts a new WAL and MemTable, so reads merge
 // many MemTables) or about one block's worth (long WALs).
 //
+// The LSM operations are interleaved with the rest: DB::Flush, DB::CompactRange over
+// everything, a half-open range or a closed sub-range (bounds drawn from the key pool), and
+// iterators and snapshots that live across them. Small MemTables, 1 KiB blocks, a 64 KiB
+// level 1, 16 KiB output files and l0_compaction_trigger 2 make flushes and leveled
+// compactions also happen on their own, between any two operations; the block codec is
+// re-drawn at every reopen. The test counts the flushes and compactions it saw and requires
+// that background jobs never reported an error (the environment injects none).
+//
 // Keys come from a small pool rich in shared prefixes and in the bytes 0x00 and 0xff, so
 // ordering corner cases (a key and its extension, bytewise vs. signed comparison) recur.
 //
@@ -22,6 +31,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -151,8 +161,37 @@ class DBModelTest : public ::testing::Test {
     // One arena block is 64 KiB: 16 KiB switches every commit group, 100 KiB about every
     // 64 KiB of entries.
     options_.memtable_size_bytes = rng_() % 3 == 0 ? 16 << 10 : 100 << 10;
+    // Small levels, so flushes and compactions happen on their own too.
+    options_.block_size_bytes = 1 << 10;
+    options_.level1_size_bytes = 64 << 10;
+    options_.target_segment_size_bytes = 16 << 10;
+    options_.l0_compaction_trigger = 2;
+    static constexpr Compression kCodecs[] = {Compression::kNone, Compression::kLZ4,
+                                              Compression::kZstd};
+    options_.compression = kCodecs[rng_() % 3];
+    CountBackgroundJobs();
     db_.reset();
     ASSERT_OK(DB::Open(options_, kDir, &db_));
+  }
+
+  uint64_t NumberProperty(std::string_view name) {
+    std::string value;
+    EXPECT_TRUE(db_->GetProperty(name, &value)) << name;
+    return value.empty() ? 0 : std::stoull(value);
+  }
+
+  // Adds the closing DB's job counters to the totals (they restart at every open).
+  void CountBackgroundJobs() {
+    if (db_ == nullptr) return;
+    flushes_ += NumberProperty("cairn.flushes");
+    compactions_ += NumberProperty("cairn.compactions");
+  }
+
+  // No fault is injected, so a background job has no reason to fail.
+  void CheckNoBackgroundError() {
+    std::string error;
+    ASSERT_TRUE(db_->GetProperty("cairn.background-error", &error));
+    EXPECT_EQ(error, "") << "a background job failed";
   }
 
   void ReleaseAllSnapshots() {
@@ -198,6 +237,36 @@ class DBModelTest : public ::testing::Test {
     ASSERT_OK(db_->Write(RandomWriteOptions(), batch));
     model_ = std::move(next);
     sequence_ += batch.Count();
+  }
+
+  // --- LSM operations (the model does not change) ---
+
+  void DoFlush() { ASSERT_OK(db_->Flush()); }
+
+  void DoCompactRange(std::string* what) {
+    std::string begin = RandomKey();
+    std::string end = RandomKey();
+    if (end < begin) std::swap(begin, end);
+    const std::string_view b = begin;
+    const std::string_view e = end;
+    switch (rng_() % 4) {
+      case 0:
+        *what = "CompactRange(everything)";
+        ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+        break;
+      case 1:
+        *what = "CompactRange(up to " + Show(end) + ")";
+        ASSERT_OK(db_->CompactRange(nullptr, &e));
+        break;
+      case 2:
+        *what = "CompactRange(from " + Show(begin) + ")";
+        ASSERT_OK(db_->CompactRange(&b, nullptr));
+        break;
+      default:
+        *what = "CompactRange(" + Show(begin) + ", " + Show(end) + ")";
+        ASSERT_OK(db_->CompactRange(&b, &e));
+        break;
+    }
   }
 
   void DoRandomWrite() {
@@ -323,6 +392,7 @@ class DBModelTest : public ::testing::Test {
   // --- Cycles ---
 
   void CleanReopen() {
+    CheckNoBackgroundError();
     ReleaseAllSnapshots();
     ASSERT_NO_FATAL_FAILURE(Reopen());
     ASSERT_NO_FATAL_FAILURE(CheckFullScan(nullptr, model_));
@@ -338,7 +408,9 @@ class DBModelTest : public ::testing::Test {
     ASSERT_OK(db_->Put(sync, key, value));
     model_[key] = value;
     sequence_++;
+    CheckNoBackgroundError();
     ReleaseAllSnapshots();
+    CountBackgroundJobs();
     env_.CrashNow();
     db_.reset();
     env_.Restart(CrashOptions{/*torn_writes=*/true, rng_()});
@@ -378,6 +450,13 @@ class DBModelTest : public ::testing::Test {
       for (int i = 0; i < writes && !HasFatalFailure(); i++) {
         DoRandomWrite();
       }
+      if (rng_() % 3 == 0) {
+        // The files it reads are replaced under it; it must keep them and its view.
+        std::string compaction;
+        *what = "iterator that outlives later writes, a flush and a compaction";
+        DoFlush();
+        DoCompactRange(&compaction);
+      }
       CheckWalk(it.get(), at_creation, 1 + static_cast<int>(rng_() % 30));
     } else if (pick < 810) {
       *what = "GetSnapshot";
@@ -394,10 +473,21 @@ class DBModelTest : public ::testing::Test {
     } else if (pick < 900) {
       *what = "cairn.last-sequence";
       CheckSequence();
-    } else if (pick < 960) {
+    } else if (pick < 935) {
       auto [snapshot, state] = PickView();
       *what = snapshot != nullptr ? "full scan at a snapshot" : "full scan";
       CheckFullScan(snapshot, *state);
+    } else if (pick < 950) {
+      *what = "Flush";
+      DoFlush();
+    } else if (pick < 965) {
+      *what = "CompactRange";
+      DoCompactRange(what);
+      if (!HasFailure() && rng_() % 2 == 0) {
+        auto [snapshot, state] = PickView();
+        *what += snapshot != nullptr ? ", then a full scan at a snapshot" : ", then a full scan";
+        CheckFullScan(snapshot, *state);
+      }
     } else if (pick < 980) {
       *what = "clean reopen";
       CleanReopen();
@@ -422,6 +512,12 @@ class DBModelTest : public ::testing::Test {
     }
     ASSERT_NO_FATAL_FAILURE(CleanReopen());
     ASSERT_NO_FATAL_FAILURE(CrashAndRestart());
+    CountBackgroundJobs();
+    std::printf("[ model    ] %d operations: %llu flushes, %llu compactions\n", operations,
+                static_cast<unsigned long long>(flushes_),
+                static_cast<unsigned long long>(compactions_));
+    EXPECT_GT(flushes_, 0u);
+    EXPECT_GT(compactions_, 0u);
   }
 
   uint64_t seed_ = 0;
@@ -433,6 +529,8 @@ class DBModelTest : public ::testing::Test {
   State model_;
   uint64_t sequence_ = 0;
   std::vector<std::pair<const Snapshot*, State>> snapshots_;
+  uint64_t flushes_ = 0;
+  uint64_t compactions_ = 0;
 };
 
 TEST_F(DBModelTest, RandomOperationsMatchAnOrderedMapAcrossReopensAndCrashes) {
