@@ -19,9 +19,9 @@
 // After the check the recovered database must accept writes and survive a clean reopen
 // unchanged.
 //
-// A small MemTable makes WAL switches part of the sweep: 16 KiB is below one 64 KiB arena
-// block, so every commit group starts a new WAL; 100 KiB gives several groups per WAL, so
-// torn unsynced tails inside a long WAL are swept too. Further sweeps crash at every sync
+// A small MemTable makes WAL switches (and flushes) part of the sweep: 16 KiB switches every
+// few commit groups; 100 KiB gives many groups per WAL, so torn unsynced tails inside a long
+// WAL are swept too. Further sweeps crash at every sync
 // point of creating a database and of recovering one (twice in a row), and check that the
 // state a successful open shows survives an immediate crash, also when that open replayed
 // unsynced writes a process crash (kill -9) left in the OS cache.
@@ -34,12 +34,13 @@
 // sweep crashes at every sync point of recovering such a database, flushing what it
 // replayed and compacting; without a crash, the next open must replay nothing.
 //
-// Two tests show a known bug and fail until it is fixed: an unsynced write whose value holds
-// the bytes of WAL records (a copy of a Cairn WAL, say) is torn by a crash, and the next open
-// refuses with Corruption although only that unacknowledged write was damaged
-// (PartlyPersistedWriteOfAValueHoldingWalBytesIsATornTail is the minimal, deterministic
-// reproduction; TornWriteOfAValueHoldingWalBytesIsATornTailNotCorruption the same under the
-// MemEnv torn-write model).
+// Two tests guard a fixed bug: an unsynced write whose value holds the bytes of WAL records (a
+// copy of a Cairn WAL, say) was torn by a crash, and the next open refused with Corruption
+// although only that unacknowledged write was damaged, because recovery's search for intact
+// records after the damage accepted the copies. Record checksums are now bound to their
+// database, file and offset (docs/format-wal.md). PartlyPersistedWriteOfAValueHoldingWalBytes-
+// IsATornTail is the deterministic reproduction; TornWriteOfAValueHoldingWalBytesIsATornTail-
+// NotCorruption the same under the MemEnv torn-write model.
 //
 // Replay: the seed (CAIRN_TEST_SEED) fixes every thread's operations and the torn-write
 // pattern; the interleaving of the threads is up to the scheduler. Failures print the seed,
