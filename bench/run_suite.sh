@@ -2,6 +2,7 @@
 # Runs the measurements quoted in docs/benchmarks.md and keeps their raw output.
 #
 #   bench/run_suite.sh [--quick] BENCH_BINARY SCRATCH_DIR OUT_DIR
+#   SECTIONS="flush fill" bench/run_suite.sh ...      # only some sections
 #
 # SCRATCH_DIR must be on the disk being measured (it is wiped, then removed); OUT_DIR receives
 # results.txt (every key=value line), machine.txt and, with gnuplot, the latency plots.
@@ -92,36 +93,47 @@ run() {
   "$bench" "$@" | tee -a "$results"
 }
 
-d="$scratch/data"
-# Issue 2: durable put vs the raw loop, 16-thread throughput with commits per fsync.
-run put --dir "$d" --ops "$OPS" --repeat "$R"
-for t in 1 4 16 64; do
-  run threads --dir "$d" --threads "$t" --ops "$TOPS" --raw --repeat "$R"
-done
-run threads --dir "$d" --threads 16 --ops $((TOPS * 10)) --sync false --repeat "$R"
-# WAL replay: at the cap after a crash, big batches (16 x 1000-byte values) and single puts.
-run reopen --dir "$d" --wal-cap-mb "$CAP" --repeat "$R"
-run reopen --dir "$d" --wal-cap-mb "$CAP" --value-size 100 --batch 1 --repeat "$RL"
-# Issue 3: latency during the flush of a full MemTable.
-run flushlat --dir "$d" --memtable-mb "$MT" --flushes "$FL" --repeat "$R"
-run flushlat --dir "$d" --memtable-mb "$MT" --flushes "$FL" --rate 100000 --repeat "$RL" \
-  --csv "$out/flushlat-nosync.csv"
-run flushlat --dir "$d" --memtable-mb "$MT" --flushes 2 --threads 16 --sync true \
-  --repeat "$RL" --csv "$out/flushlat-sync16.csv"
-run flushlat --dir "$d" --memtable-mb "$MT" --flushes 2 --attribute
-run flushlat --dir "$d" --memtable-mb "$MT" --flushes 2 --threads 16 --sync true --attribute
-# Issue 3: write amplification after a random fill of 10 MemTables.
-run fillrandom --dir "$d" --memtable-mb "$FILLMT" --memtables 10 --repeat "$R"
-if [[ $BIGFILL -eq 1 ]]; then
-  run fillrandom --dir "$d" --memtable-mb 64 --memtables 10 --repeat "$RL" --settle-timeout 120
-fi
+# SECTIONS picks what to run (default all): write reopen flush fill.
+SECTIONS=${SECTIONS:-write reopen flush fill}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
-if command -v gnuplot >/dev/null; then
-  gnuplot -e "csv='$out/flushlat-nosync.csv'; png='$out/flushlat-nosync.png'; \
-    title='1 writer, sync=false, 100k puts/s, ${MT} MiB MemTable'" "$here/plot_flushlat.gp"
-  gnuplot -e "csv='$out/flushlat-sync16.csv'; png='$out/flushlat-sync16.png'; \
-    title='16 writers, sync=true, ${MT} MiB MemTable'" "$here/plot_flushlat.gp"
-else
-  echo "gnuplot not installed: no plots" | tee -a "$results"
+d="$scratch/data"
+if want write; then
+  # Issue 2: durable put vs the raw loop, 16-thread throughput with commits per fsync.
+  run put --dir "$d" --ops "$OPS" --repeat "$R"
+  for t in 1 4 16 64; do
+    run threads --dir "$d" --threads "$t" --ops "$TOPS" --raw --repeat "$R"
+  done
+  run threads --dir "$d" --threads 16 --ops $((TOPS * 10)) --sync false --repeat "$R"
+fi
+if want reopen; then
+  # WAL replay at the cap after a crash: big batches (16 x 1000-byte values), single puts.
+  run reopen --dir "$d" --wal-cap-mb "$CAP" --repeat "$R"
+  run reopen --dir "$d" --wal-cap-mb "$CAP" --value-size 100 --batch 1 --repeat "$RL"
+fi
+if want flush; then
+  # Issue 3: writer latency during the flush of a full MemTable.
+  run flushlat --dir "$d" --memtable-mb "$MT" --flushes "$FL" --repeat "$R"
+  run flushlat --dir "$d" --memtable-mb "$MT" --flushes "$FL" --rate 100000 --repeat "$RL" \
+    --csv "$out/flushlat-nosync.csv"
+  run flushlat --dir "$d" --memtable-mb "$MT" --flushes 2 --threads 16 --sync true \
+    --repeat "$RL" --csv "$out/flushlat-sync16.csv"
+  run flushlat --dir "$d" --memtable-mb "$MT" --flushes 2 --attribute
+  run flushlat --dir "$d" --memtable-mb "$MT" --flushes 2 --threads 16 --sync true --attribute
+  if command -v gnuplot >/dev/null; then
+    gnuplot -e "csv='$out/flushlat-nosync.csv'; png='$out/flushlat-nosync.png'; \
+      title='1 writer, sync=false, 100k puts/s, ${MT} MiB MemTable'" "$here/plot_flushlat.gp"
+    gnuplot -e "csv='$out/flushlat-sync16.csv'; png='$out/flushlat-sync16.png'; \
+      title='16 writers, sync=true, ${MT} MiB MemTable'" "$here/plot_flushlat.gp"
+  else
+    echo "gnuplot not installed: no plots" | tee -a "$results"
+  fi
+fi
+if want fill; then
+  # Issue 3: write amplification after a random fill of 10 MemTables.
+  run fillrandom --dir "$d" --memtable-mb "$FILLMT" --memtables 10 --repeat "$R"
+  if [[ $BIGFILL -eq 1 ]]; then
+    run fillrandom --dir "$d" --memtable-mb 64 --memtables 10 --repeat "$RL" --settle-timeout 120
+  fi
 fi
 rm -rf "$scratch"
