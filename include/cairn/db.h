@@ -72,6 +72,14 @@ class DB {
   // Applies every operation of `batch` atomically, also across a crash.
   virtual Status Write(const WriteOptions& options, const WriteBatch& batch) = 0;
 
+  // Makes every write that returned before this call durable (fdatasync of the WAL), exactly
+  // as if each had been written with WriteOptions::sync = true. Shares its fdatasync with
+  // concurrent writers (group commit), so a server can apply writes with sync = false, call
+  // SyncWal once for many of them, and acknowledge them all after it returns OK. Returns
+  // IOError with IsOutcomeUnknown() if the sync fails (the database then turns read-only:
+  // see above), or the read-only error if it already is. Thread-safe.
+  virtual Status SyncWal() = 0;
+
   // Reads the value of key into *value. NotFound if absent.
   virtual Status Get(const ReadOptions& options, std::string_view key, std::string* value) = 0;
 
