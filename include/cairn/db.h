@@ -94,7 +94,8 @@ class DB {
 
   // Makes every write acknowledged before the call part of a segment recorded in a durable
   // manifest, so it no longer depends on the WAL. Returns OK only then; otherwise the error,
-  // with the stage that failed ("build segment", "sync segment", "manifest"), and the previous
+  // with the stage that failed ("build segment", which includes its fdatasync, or "manifest";
+  // a MemTable switch that fails first makes the database read-only), and the previous
   // durable state stays the recovery point. Concurrent calls share one flush. Writers are not
   // blocked while it runs.
   virtual Status Flush() = 0;
