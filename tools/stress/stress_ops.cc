@@ -15,6 +15,10 @@ namespace {
 // in use.
 constexpr uint32_t kHotKeys = 64;
 
+// A snapshot or scan flushes with odds 1/kFlushOrCompactOneIn, and compacts its key with the
+// same odds, between taking its view and reading it.
+constexpr uint64_t kFlushOrCompactOneIn = 48;
+
 uint32_t PickKey(std::mt19937_64* rng, uint32_t keys) {
   if ((*rng)() % 4 == 0) {
     return static_cast<uint32_t>((*rng)() % std::min(keys, kHotKeys));
@@ -98,7 +102,9 @@ void StressRun::OpScan(std::mt19937_64* rng) {
     }
     it = db_->NewIterator(ReadOptions());
   }
-  // The iterator keeps the state of its creation, whatever is written while it is walked.
+  // The iterator keeps the state of its creation, whatever is written while it is walked, and
+  // its files stay readable across a flush or compaction that replaces them.
+  MaybeFlushOrCompact(rng, start);
   const std::string first = KeyName(start);
   const std::string limit = KeyName(end);
   it->Seek(first);
@@ -120,6 +126,9 @@ void StressRun::OpSnapshot(std::mt19937_64* rng) {
   const KeyState before = state_->Acked(key);
   std::vector<KeyState> states;
   if (WriteLocked(rng, {key}, {(*rng)() % 4 != 0}, /*as_batch=*/false, &states)) {
+    // Sometimes the old version must survive a flush or a compaction of its key: the
+    // snapshot still needs it.
+    MaybeFlushOrCompact(rng, key);
     CheckRead(key, before, Read(key, snapshot, "snapshot get"), "snapshot get");
     CheckRead(key, states[0], Read(key, nullptr, "get after snapshot"), "get after snapshot");
     ReadOptions options;
@@ -132,6 +141,18 @@ void StressRun::OpSnapshot(std::mt19937_64* rng) {
     CheckRead(key, before, seen, "snapshot iterator");
   }
   db_->ReleaseSnapshot(snapshot);
+}
+
+void StressRun::MaybeFlushOrCompact(std::mt19937_64* rng, uint32_t key) {
+  const uint64_t pick = (*rng)() % kFlushOrCompactOneIn;
+  if (pick == 0) {
+    OpFlush();
+  } else if (pick == 1) {
+    const std::string name = KeyName(key);
+    const std::string_view bound(name);
+    Status s = db_->CompactRange(&bound, &bound);
+    if (!s.ok()) Fail("compact range of " + name + ": " + s.ToString());
+  }
 }
 
 void StressRun::OpFlush() {

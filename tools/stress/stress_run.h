@@ -95,6 +95,8 @@ class StressRun {
   void OpScan(std::mt19937_64* rng);
   void OpSnapshot(std::mt19937_64* rng);
   void OpFlush();
+  // With small odds, flushes, or compacts the range of `key` (see stress_ops.cc).
+  void MaybeFlushOrCompact(std::mt19937_64* rng, uint32_t key);
   void OpCompact(std::mt19937_64* rng);
 
   // Issues one write (a Put/Delete of one key, or a batch) for keys whose stripes the caller
