@@ -63,6 +63,8 @@ int Main(int argc, char** argv) {
   app.add_option("--kill-log", kill_log, "where fired kill points are logged "
                                          "(default <db>.killpoints)");
   app.add_flag("--verify-only", verify_only, "open, verify against the oracle, close, exit");
+  app.add_flag("--self-test-torn-batch", config.self_test_torn_batch,
+               "test of the checker: write one key of the first batch alone and die");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,9 @@
 // reporting. The operations themselves are in stress_ops.cc.
 #include "stress/stress_run.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -211,6 +214,9 @@ bool StressRun::WriteLocked(std::mt19937_64* rng, const std::vector<uint32_t>& k
   WriteOptions options;
   options.sync = static_cast<int>((*rng)() % 100) < config_.sync_percent;
   Status s;
+  if (as_batch && config_.self_test_torn_batch && keys.size() >= 2) {
+    TearBatchAndDie(keys[0], (*states)[0]);
+  }
   if (as_batch) {
     s = db_->Write(options, batch);
   } else if (puts[0]) {
@@ -226,6 +232,20 @@ bool StressRun::WriteLocked(std::mt19937_64* rng, const std::vector<uint32_t>& k
   }
   for (uint32_t key : keys) state_->Acknowledge(key);
   return true;
+}
+
+void StressRun::TearBatchAndDie(uint32_t key, KeyState state) {
+  WriteOptions options;
+  Status s = state.exists ? db_->Put(options, KeyName(key), ValueFor(key, state.version))
+                          : db_->Delete(options, KeyName(key));
+  if (!s.ok()) {
+    Fail("self-test torn batch: " + s.ToString());
+    return;
+  }
+  std::printf("self-test: wrote %s of a batch alone; killing the process\n",
+              KeyName(key).c_str());
+  std::fflush(stdout);
+  ::kill(::getpid(), SIGKILL);
 }
 
 std::optional<std::string> StressRun::Read(uint32_t key, const Snapshot* snapshot,

@@ -44,6 +44,9 @@ struct StressConfig {
   int sync_percent = 50;        // share of writes with WriteOptions::sync = true
   uint32_t kill_odds = 0;       // KillPointEnv odds; 0: no kill points
   std::string replay_command;   // printed with every failure
+  // A test of the checker, never of the engine: the first batch writes only its first key,
+  // then the process SIGKILLs itself, leaving a torn batch verification must reject.
+  bool self_test_torn_batch = false;
 };
 
 // Writes are serialized per key by one of this many stripe locks (key % kStripeCount). A scan
@@ -104,6 +107,8 @@ class StressRun {
   // Returns the new states, or nothing after a failure.
   bool WriteLocked(std::mt19937_64* rng, const std::vector<uint32_t>& keys,
                    const std::vector<bool>& puts, bool as_batch, std::vector<KeyState>* states);
+  // --self-test-torn-batch: durably writes one key of a batch alone, then SIGKILLs the process.
+  void TearBatchAndDie(uint32_t key, KeyState state);
   // Locks the stripes of `keys` in ascending stripe order (deadlock-free).
   std::vector<std::unique_lock<std::mutex>> LockStripes(const std::vector<uint32_t>& keys);
   // Reads `key` through `db_`; nullopt when absent. Fails (and returns nullopt) on an error.

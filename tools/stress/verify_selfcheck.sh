@@ -4,7 +4,8 @@
 # command line, and `cairn-stress --verify-only` must exit 1 naming the damaged key, for
 #   1. a key cairn-stress never writes,
 #   2. an acknowledged value replaced by another,
-#   3. an acknowledged key deleted (a lost write).
+#   3. an acknowledged key deleted (a lost write),
+#   4. a torn batch: --self-test-torn-batch writes one key of a batch alone and kills itself.
 # A clean database must verify (exit 0) first, so the checker is not simply always failing.
 # Usage: verify_selfcheck.sh CAIRN_STRESS CAIRN WORKDIR
 set -uo pipefail
@@ -52,5 +53,13 @@ db="$work/lost"
 key=$(prepare "$db")
 "$cairn" del --db "$db" "$key" >/dev/null
 expect_failure "lost acknowledged write" "$db" "$key: found absent, expected acknowledged v"
+
+db="$work/torn"
+prepare "$db" >/dev/null
+"$stress" --db "$db" --keys 200 --threads 1 --ops-per-thread 400 --seed 8 \
+  --self-test-torn-batch >"$db.out" 2>&1 &
+wait $! 2>/dev/null
+grep -q "self-test: wrote" "$db.out" || { echo "FAIL: the torn batch was not written:"; cat "$db.out"; failed=1; }
+expect_failure "torn batch" "$db" "not atomic: old state at"
 
 exit $failed
