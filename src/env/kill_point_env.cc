@@ -107,8 +107,8 @@ void KillPointEnv::Pass(const std::string& point) {
     std::lock_guard<std::mutex> lock(mu_);
     ++pass_counts_[point];
     if (odds_ != 0) {
-      const bool wal_point = point.ends_with(":wal");
-      const uint32_t odds = wal_point ? odds_ : std::max<uint32_t>(1, odds_ / kKillPointRareBoost);
+      const bool wal_sync = point == "before-sync:wal" || point == "after-sync:wal";
+      const uint32_t odds = wal_sync ? odds_ : std::max<uint32_t>(1, odds_ / kKillPointRareBoost);
       kill_now = random_() % odds == 0;
     }
   }

@@ -20,8 +20,10 @@
 //
 // At each point the process dies with probability 1/odds, drawn from a generator seeded by
 // the caller, so a run's choice of points replays (the interleaving of threads does not).
-// WAL points are the most frequent by far, so every other kind is given odds divided by
-// kKillPointRareBoost, which spreads kills over the flush, compaction and manifest protocols.
+// The WAL sync points (before-sync:wal, after-sync:wal) are passed by every commit group and
+// are the most frequent by far, so every other point is given odds divided by
+// kKillPointRareBoost, which spreads kills over WAL switches and the flush, compaction and
+// manifest protocols.
 // Before it kills, the env appends one line "kill-point <name> pid <pid>" to its log file
 // with write(2): the line is in the kernel before the signal, so it survives the kill.
 //
@@ -43,7 +45,7 @@
 
 namespace cairn {
 
-// Non-WAL kill points are this many times likelier to fire than WAL points: a write-heavy
+// Kill points other than the WAL syncs are this many times likelier to fire: a write-heavy
 // workload passes WAL sync points tens of times more often than flush or manifest points, and
 // the rare protocols are where ordering bugs hide.
 inline constexpr uint32_t kKillPointRareBoost = 16;

@@ -115,8 +115,8 @@ TEST(KillPointEnv, OddsOneKillsAtTheFirstPointAndLogsIt) {
 TEST(KillPointEnv, LargeOddsKillSomewhereWithinManyRounds) {
   test::TempDir dir;
   const std::string log = dir.path() + "/kills";
-  // 50 rounds pass 900 points, 500 of them non-WAL points with odds 32 / 16 = 2: a kill is
-  // certain in practice, and the logged point must be one the protocol passes.
+  // 50 rounds pass 900 points, 800 of them (all but the WAL syncs) with odds 32 / 16 = 2: a
+  // kill is certain in practice, and the logged point must be one the protocol passes.
   const int status = RunInChild(32, 7, log);
   ASSERT_TRUE(WIFSIGNALED(status));
   const std::string logged = ReadFile(log);

@@ -52,8 +52,8 @@ def parse_args():
     p.add_argument("--seed", type=int, help="seed of the driver's choices (default: fresh)")
     p.add_argument("--max-kill-seconds", type=float, default=4.0,
                    help="blackbox: longest run before SIGKILL")
-    p.add_argument("--kill-odds", type=int, default=4000,
-                   help="whitebox: odds 1/N at each WAL kill point (other kinds: 16x likelier)")
+    p.add_argument("--kill-odds", type=int, default=16000,
+                   help="whitebox: odds 1/N at each WAL sync kill point (others: 16x likelier)")
     p.add_argument("--keys", type=int, default=10000)
     p.add_argument("--keep", action="store_true", help="keep the work directory on success")
     return p.parse_args()
