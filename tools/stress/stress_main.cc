@@ -40,6 +40,35 @@ std::string ReplayCommand(int argc, char** argv, uint64_t seed, bool seed_given)
   return out;
 }
 
+// Verifies what the last run left, then (unless `verify_only`) runs the workers, closes,
+// reopens and verifies again. Returns the exit status.
+int VerifyAndRun(const StressConfig& config, bool verify_only, ExpectedState* state, Env* env,
+                 KillPointEnv* kill_env) {
+  StressRun run(config, state, env);
+  if (!run.OpenAndVerify(/*after_crash=*/true)) return 1;
+  if (verify_only) {
+    run.Close();
+    std::printf("verify-only: ok\n");
+    return 0;
+  }
+  const bool ran_ok = run.Run();
+  run.Close();
+  // A clean close must keep every acknowledged write, with nothing in flight.
+  const bool final_ok = ran_ok && run.OpenAndVerify(/*after_crash=*/false);
+  run.Close();
+  std::printf("stress: %s seed=%llu %s operations-total=%llu\n", final_ok ? "ok" : "FAILED",
+              static_cast<unsigned long long>(config.seed), run.OpCounts().c_str(),
+              static_cast<unsigned long long>(state->operations_total()));
+  if (kill_env != nullptr) {
+    std::string passes;
+    for (const auto& [point, count] : kill_env->PassCounts()) {
+      passes += " " + point + "=" + std::to_string(count);
+    }
+    std::printf("kill points passed:%s\n", passes.c_str());
+  }
+  return final_ok ? 0 : 1;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"cairn-stress: randomized, crash-checked stress test for Cairn"};
   StressConfig config;
@@ -94,29 +123,7 @@ int Main(int argc, char** argv) {
     kill_env = std::make_unique<KillPointEnv>(env, config.kill_odds, config.seed, kill_log);
     env = kill_env.get();
   }
-  StressRun run(config, state.value().get(), env);
-  if (!run.OpenAndVerify(/*after_crash=*/true)) return 1;
-  if (verify_only) {
-    run.Close();
-    std::printf("verify-only: ok\n");
-    return 0;
-  }
-  const bool ran_ok = run.Run();
-  run.Close();
-  // A clean close must keep every acknowledged write, with nothing in flight.
-  const bool final_ok = ran_ok && run.OpenAndVerify(/*after_crash=*/false);
-  run.Close();
-  std::printf("stress: %s seed=%llu %s operations-total=%llu\n", final_ok ? "ok" : "FAILED",
-              static_cast<unsigned long long>(config.seed), run.OpCounts().c_str(),
-              static_cast<unsigned long long>(state.value()->operations_total()));
-  if (kill_env != nullptr) {
-    std::string passes;
-    for (const auto& [point, count] : kill_env->PassCounts()) {
-      passes += " " + point + "=" + std::to_string(count);
-    }
-    std::printf("kill points passed:%s\n", passes.c_str());
-  }
-  return final_ok ? 0 : 1;
+  return VerifyAndRun(config, verify_only, state.value().get(), env, kill_env.get());
 }
 
 }  // namespace
