@@ -123,8 +123,7 @@ void KillPointEnv::Kill(const std::string& point) {
     // the kernel holds the line before the signal below is sent.
     const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) {
-      const std::string line =
-          "kill-point " + point + " pid " + std::to_string(::getpid()) + "\n";
+      const std::string line = "kill-point " + point + " pid " + std::to_string(::getpid()) + "\n";
       // A failed log write cannot be reported from a process about to die; the kill matters.
       (void)!::write(fd, line.data(), line.size());
       ::close(fd);

@@ -5,11 +5,10 @@
 // touches the disk but the log file); the parent checks how the child ended and what it logged.
 #include "env/kill_point_env.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
@@ -71,8 +70,7 @@ TEST(KillPointEnv, NamesPointsByOperationAndFileKind) {
   EXPECT_EQ(KillPointEnv::PointName("before-create", "/db/000002.manifest"),
             "before-create:manifest");
   EXPECT_EQ(KillPointEnv::PointName("after-rename", "/db/CURRENT"), "after-rename:CURRENT");
-  EXPECT_EQ(KillPointEnv::PointName("before-sync", "/db/IDENTITY.tmp"),
-            "before-sync:IDENTITY.tmp");
+  EXPECT_EQ(KillPointEnv::PointName("before-sync", "/db/IDENTITY.tmp"), "before-sync:IDENTITY.tmp");
   EXPECT_EQ(KillPointEnv::PointName("before-remove", "/db/notes.txt"), "before-remove:other");
 }
 

@@ -76,8 +76,7 @@ std::string KeyState::ToString() const {
   return exists ? "v" + std::to_string(version) : "absent (after v" + std::to_string(version) + ")";
 }
 
-Result<std::unique_ptr<ExpectedState>> ExpectedState::Open(const std::string& path,
-                                                           uint32_t keys) {
+Result<std::unique_ptr<ExpectedState>> ExpectedState::Open(const std::string& path, uint32_t keys) {
   if (::access(path.c_str(), F_OK) != 0) {
     CAIRN_RETURN_IF_ERROR(Create(path, keys));
   }
@@ -127,8 +126,7 @@ uint64_t* ExpectedState::HeaderWord(int index) const {
 }
 
 uint64_t* ExpectedState::Word(uint32_t key, int index) const {
-  return static_cast<uint64_t*>(map_) + kHeaderBytes / sizeof(uint64_t) + key * kSlotWords +
-         index;
+  return static_cast<uint64_t*>(map_) + kHeaderBytes / sizeof(uint64_t) + key * kSlotWords + index;
 }
 
 KeyState ExpectedState::Acked(uint32_t key) const { return Decode(Load(Word(key, kSAcked))); }

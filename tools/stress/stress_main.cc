@@ -15,7 +15,6 @@
 // Exit status: 0 all checks passed; 1 a check failed (each failure is printed with the seed
 // and the replay command); 2 bad arguments or the oracle could not be opened.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -74,8 +73,7 @@ int Main(int argc, char** argv) {
   StressConfig config;
   bool verify_only = false;
   std::string kill_log;
-  app.add_option("--db", config.db_dir, "database directory (oracle: <db>.expected)")
-      ->required();
+  app.add_option("--db", config.db_dir, "database directory (oracle: <db>.expected)")->required();
   app.add_option("--seed", config.seed, "random seed (default: a fresh one, printed)");
   app.add_option("--keys", config.keys, "size of the key space")
       ->check(CLI::Range(1u, kKeysMax - 1));
@@ -89,8 +87,9 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(0, 100));
   app.add_option("--kill-odds", config.kill_odds,
                  "whitebox: SIGKILL at each kill point with odds 1/N (0: off)");
-  app.add_option("--kill-log", kill_log, "where fired kill points are logged "
-                                         "(default <db>.killpoints)");
+  app.add_option("--kill-log", kill_log,
+                 "where fired kill points are logged "
+                 "(default <db>.killpoints)");
   app.add_flag("--verify-only", verify_only, "open, verify against the oracle, close, exit");
   app.add_flag("--self-test-torn-batch", config.self_test_torn_batch,
                "test of the checker: write one key of the first batch alone and die");
@@ -112,8 +111,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   const uint64_t run_number = state.value()->NewRun();
-  std::printf("cairn-stress: run %llu seed %llu: %s\n",
-              static_cast<unsigned long long>(run_number),
+  std::printf("cairn-stress: run %llu seed %llu: %s\n", static_cast<unsigned long long>(run_number),
               static_cast<unsigned long long>(config.seed), config.replay_command.c_str());
   std::fflush(stdout);
 

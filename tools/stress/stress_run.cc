@@ -24,12 +24,12 @@ struct OpWeight {
   int weight;
 };
 constexpr OpWeight kOpWeights[] = {
-    {kOpPut, 340}, {kOpDelete, 100}, {kOpBatch, 150},  {kOpGet, 230},
-    {kOpScan, 80}, {kOpSnapshot, 80}, {kOpFlush, 12}, {kOpCompact, 8},
+    {kOpPut, 340}, {kOpDelete, 100},  {kOpBatch, 150}, {kOpGet, 230},
+    {kOpScan, 80}, {kOpSnapshot, 80}, {kOpFlush, 12},  {kOpCompact, 8},
 };
 
-constexpr const char* kOpNames[kOpKindCount] = {"put",  "delete",   "batch", "get",   "scan",
-                                                "snapshot", "flush", "compact", "reopen"};
+constexpr const char* kOpNames[kOpKindCount] = {"put",      "delete", "batch",   "get",   "scan",
+                                                "snapshot", "flush",  "compact", "reopen"};
 
 }  // namespace
 
@@ -242,8 +242,7 @@ void StressRun::TearBatchAndDie(uint32_t key, KeyState state) {
     Fail("self-test torn batch: " + s.ToString());
     return;
   }
-  std::printf("self-test: wrote %s of a batch alone; killing the process\n",
-              KeyName(key).c_str());
+  std::printf("self-test: wrote %s of a batch alone; killing the process\n", KeyName(key).c_str());
   std::fflush(stdout);
   ::kill(::getpid(), SIGKILL);
 }

@@ -59,8 +59,18 @@ inline constexpr uint32_t kScanKeysMax = 32;
 inline constexpr uint32_t kBatchKeysMax = 16;
 static_assert(kScanKeysMax <= kStripeCount && kBatchKeysMax <= kStripeCount);
 
-enum OpKind { kOpPut, kOpDelete, kOpBatch, kOpGet, kOpScan, kOpSnapshot, kOpFlush,
-              kOpCompact, kOpReopen, kOpKindCount };
+enum OpKind {
+  kOpPut,
+  kOpDelete,
+  kOpBatch,
+  kOpGet,
+  kOpScan,
+  kOpSnapshot,
+  kOpFlush,
+  kOpCompact,
+  kOpReopen,
+  kOpKindCount
+};
 
 class StressRun {
  public:
