@@ -1,12 +1,13 @@
 # Cairn's two commands (see README.md):
 #   make run   install what is missing, build, and start the cairn shell on ./cairn-data
 #   make test  install what is missing, build, and run the whole test suite with ctest
+#   make fuzz  build the libFuzzer targets (clang) and run each FUZZ_SECONDS (docs/fuzzing.md)
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 DATA_DIR ?= ./cairn-data
 JOBS ?= 2
 
-.PHONY: all deps configure build run test clean
+.PHONY: all deps configure build run test clean fuzz
 
 all: build
 
@@ -27,3 +28,10 @@ test: build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# --- Fuzzing (docs/fuzzing.md): every fuzz/<name>_fuzz.cc for FUZZ_SECONDS seconds each, in
+# build-fuzz/ (clang, ASan+UBSan); e.g. `make fuzz FUZZ_SECONDS=3600` for a long run. ---
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/run-fuzz.sh
+# --- end fuzzing ---
