@@ -122,10 +122,10 @@ void FuzzReader(const std::string& file) {
 }
 
 // Known bug 1 (docs/fuzzing.md, "Findings"; reproducer fuzz/corpus/wal/bug1-empty-newest-wal,
-// a single byte 0x03: an empty WAL): when the newest WAL is no longer than a header and its
-// header is bad (a crash while the WAL was being created), recovery removes the file but the
-// manifest keeps listing it, so the open succeeds and every later open fails with
-// "WAL ... is recorded in the manifest but missing". Whether `wal` is such a file.
+// the single byte 0x03: an empty WAL): a WAL the manifest lists, no longer than a header and
+// with a bad header, is removed at open as if it died at creation, but the manifest keeps
+// listing it, so that open succeeds and every later open fails with "WAL ... is recorded in
+// the manifest but missing". Whether `wal` is such a file.
 bool DiedAtCreation(const std::string& wal) {
   if (wal.size() > wal::kFileHeaderSize) {
     return false;
