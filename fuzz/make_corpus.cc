@@ -28,7 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // Flag bits of the targets (kept in step with their header comments).
-constexpr uint8_t kWalRecovery = 1u << 1, kWalAdopt = 1u << 2, kWalSalvage = 1u << 3;
+constexpr uint8_t kWalRecovery = 1u << 1, kWalAdopt = 1u << 2, kWalSalvage = 1u << 3,
+                  kWalTwoLogs = 1u << 4;
 constexpr uint8_t kManifestModeFile = 1u << 1, kManifestModeMeta = 2u << 1,
                   kManifestModeDb = 3u << 1, kManifestAdopt = 1u << 3;
 constexpr uint8_t kSegmentUseCache = 1u << 1;
@@ -118,6 +119,17 @@ void MakeWalSeeds(const fs::path& dir) {
   WriteSeed(dir, "flipped-middle", kWalRecovery | kWalAdopt, Flip(f.wal, f.wal.size() / 2));
   WriteSeed(dir, "flipped-fixed", kWalRecovery | kWalAdopt | kFixChecksums, Flip(f.wal, 100));
   WriteSeed(dir, "short-header", 0, Cut(f.wal, 30));
+  // Two logs (kWalTwoLogs): split:u16, then both files back to back.
+  auto two = [](const std::string& a, const std::string& b) {
+    std::string out;
+    out.push_back(static_cast<char>(a.size() & 0xff));
+    out.push_back(static_cast<char>(a.size() >> 8));
+    return out + a + b;
+  };
+  const uint8_t two_logs = kWalTwoLogs | kWalRecovery | kWalAdopt | kFixChecksums;
+  WriteSeed(dir, "two-logs-older-empty", two_logs, two(Cut(f.wal, 56), f.wal));
+  WriteSeed(dir, "two-logs-newer-empty", two_logs, two(f.wal, Cut(f.wal, 56)));
+  WriteSeed(dir, "two-logs-newer-torn-header", two_logs, two(f.wal, Cut(f.wal, 20)));
 }
 
 void MakeManifestSeeds(const fs::path& dir) {

@@ -7,7 +7,11 @@
 //                          database in a MemEnv, and DB::Open runs over it;
 //   bit 2 (kAdoptFile)     before fixing checksums, give the file the template database's WAL
 //                          number and db_id (AdoptLogFile), so it belongs to that database;
-//   bit 3 (kSalvage)       open with WalRecovery::kSalvage instead of kStrict.
+//   bit 3 (kSalvage)       open with WalRecovery::kSalvage instead of kStrict;
+//   bit 4 (kTwoLogs)       the payload is split:u16 (little-endian) then bytes, cut at
+//                          split % (size + 1) into two WAL files: the template's WAL N and a
+//                          newer WAL N+1 that the manifest does not list yet (a crash after
+//                          the switch to a new WAL); kAdoptFile also chains N+1 to N.
 // What must hold, for every input:
 //   - no crash, leak, hang or sanitizer report;
 //   - the reader: every record lies inside the file, starts where the previous one ended,
@@ -23,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cairn/db.h"
 #include "cairn/options.h"
@@ -31,6 +36,7 @@
 #include "fuzz_util.h"
 #include "util/coding.h"
 #include "util/constants.h"
+#include "util/filename.h"
 #include "wal/wal_codec.h"
 #include "wal/wal_reader.h"
 
@@ -40,6 +46,7 @@ namespace {
 constexpr uint8_t kRecovery = 1u << 1;
 constexpr uint8_t kAdoptFile = 1u << 2;
 constexpr uint8_t kSalvage = 1u << 3;
+constexpr uint8_t kTwoLogs = 1u << 4;
 
 // Counts operations and checks their sizes.
 class CountingHandler : public WriteBatch::Handler {
@@ -145,10 +152,13 @@ std::unique_ptr<DB> OpenDb(MemEnv* env, bool salvage, Status* status) {
   return db;
 }
 
-void FuzzRecovery(const std::string& wal, bool salvage) {
+// `logs` are the WAL files from the template's WAL number on (one or two).
+void FuzzRecovery(const std::vector<std::string>& logs, bool salvage) {
   const DbTemplate& t = GetDbTemplate();
   std::map<std::string, std::string> files = t.files;
-  files[t.wal_name] = wal;
+  for (size_t i = 0; i < logs.size(); i++) {
+    files[WalFileName(t.wal_number + i)] = logs[i];
+  }
   std::unique_ptr<MemEnv> env = NewEnvWithFiles(files);
   Status s;
   std::unique_ptr<DB> db = OpenDb(env.get(), salvage, &s);
@@ -161,7 +171,7 @@ void FuzzRecovery(const std::string& wal, bool salvage) {
   FUZZ_CHECK(read.ok(), "reads fail after a successful open: " + read.ToString());
   db.reset();
   db = OpenDb(env.get(), /*salvage=*/false, &s);
-  if (db == nullptr && SkipKnownBugs() && DiedAtCreation(wal) &&
+  if (db == nullptr && SkipKnownBugs() && DiedAtCreation(logs[0]) &&
       s.message().find("is recorded in the manifest but missing") != std::string::npos) {
     return;  // known bug 1 (see DiedAtCreation)
   }
@@ -172,22 +182,47 @@ void FuzzRecovery(const std::string& wal, bool salvage) {
   Trace("recovered " + std::to_string(first.size()) + " keys");
 }
 
+// Splits the payload into the WAL files the flags ask for and prepares each.
+std::vector<std::string> MakeLogs(const FlaggedInput& input) {
+  std::vector<std::string> logs;
+  std::string_view payload = input.payload;
+  if ((input.flags & kTwoLogs) != 0 && payload.size() >= 2) {
+    size_t split = static_cast<uint8_t>(payload[0]) | static_cast<uint8_t>(payload[1]) << 8;
+    payload.remove_prefix(2);
+    split %= payload.size() + 1;
+    logs.emplace_back(payload.substr(0, split));
+    logs.emplace_back(payload.substr(split));
+  } else {
+    logs.emplace_back(payload);
+  }
+  const DbTemplate& t = GetDbTemplate();
+  for (size_t i = 0; i < logs.size(); i++) {
+    std::string& log = logs[i];
+    if ((input.flags & kAdoptFile) != 0) {
+      AdoptLogFile(&log, t.wal_number + i, t.db_id);
+      if (i > 0 && log.size() >= wal::kFileHeaderSize) {
+        EncodeFixed64(log.data() + 24, t.wal_number + i - 1);  // prev_file_number
+      }
+    }
+    if ((input.flags & kFixChecksums) != 0) {
+      FixLogChecksums(&log);
+    }
+  }
+  return logs;
+}
+
 }  // namespace
 }  // namespace cairn::fuzz
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace cairn::fuzz;
   FlaggedInput input = SplitFlags(data, size);
-  std::string file(input.payload);
-  if ((input.flags & kAdoptFile) != 0) {
-    AdoptLogFile(&file, GetDbTemplate().wal_number, GetDbTemplate().db_id);
+  std::vector<std::string> logs = MakeLogs(input);
+  for (const std::string& log : logs) {
+    FuzzReader(log);
   }
-  if ((input.flags & kFixChecksums) != 0) {
-    FixLogChecksums(&file);
-  }
-  FuzzReader(file);
   if ((input.flags & kRecovery) != 0) {
-    FuzzRecovery(file, (input.flags & kSalvage) != 0);
+    FuzzRecovery(logs, (input.flags & kSalvage) != 0);
   }
   return 0;
 }
