@@ -32,7 +32,7 @@ constexpr uint8_t kWalRecovery = 1u << 1, kWalAdopt = 1u << 2, kWalSalvage = 1u 
                   kWalTwoLogs = 1u << 4;
 constexpr uint8_t kManifestModeFile = 1u << 1, kManifestModeMeta = 2u << 1,
                   kManifestModeDb = 3u << 1, kManifestAdopt = 1u << 3;
-constexpr uint8_t kSegmentUseCache = 1u << 1;
+constexpr uint8_t kSegmentUseCache = 1u << 1, kSegmentInDatabase = 1u << 2;
 
 void WriteSeed(const fs::path& dir, const std::string& name, uint8_t flags,
                const std::string& payload) {
@@ -175,6 +175,21 @@ void MakeSegmentSeeds(const fs::path& dir) {
     WriteSeed(dir, name + "-cached", kSegmentUseCache, f.segment);
     WriteSeed(dir, name + "-flipped-fixed", kFixChecksums, Flip(f.segment, f.segment.size() / 3));
   }
+  // The template's largest segment, which the kInDatabase mode replaces.
+  const DbTemplate& t = GetDbTemplate(DbTemplateKind::kWithSegments);
+  std::string largest;
+  for (const auto& [file, contents] : t.files) {
+    FileType type;
+    uint64_t number = 0;
+    if (ParseFileName(file, &type, &number) && type == FileType::kSegment &&
+        contents.size() > largest.size()) {
+      largest = contents;
+    }
+  }
+  WriteSeed(dir, "db-valid", kSegmentInDatabase, largest);
+  WriteSeed(dir, "db-flipped-fixed", kSegmentInDatabase | kFixChecksums,
+            Flip(largest, largest.size() / 4));
+  WriteSeed(dir, "db-flipped", kSegmentInDatabase, Flip(largest, largest.size() / 2));
 }
 
 void MakeCliSeeds(const fs::path& dir) {

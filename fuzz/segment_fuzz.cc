@@ -4,7 +4,11 @@
 // Input: a flag byte, then the bytes of one segment file.
 //   bit 0 (kFixChecksums)  rewrite the footer and block CRCs first (fuzz_util.h), so the
 //                          fuzzer reaches the block decoders behind the checksums;
-//   bit 1 (kUseCache)      open the segment with a small block cache (else none).
+//   bit 1 (kUseCache)      open the segment with a small block cache (else none);
+//   bit 2 (kInDatabase)    also put the file in place of the largest segment of the template
+//                          database with segments (fuzz_util.h) — cut or zero-padded to the
+//                          size the manifest records, checksums fixed after that if bit 0 is
+//                          set — then DB::Open, read everything, CompactRange, and reopen.
 // What must hold, for every input:
 //   - no crash, leak, hang or sanitizer report; errors are Corruption or NotSupported;
 //   - scans yield internal keys (at least the 8-byte trailer); a backward scan yields the
@@ -13,25 +17,31 @@
 //     Get(user key, its sequence) answers with it (found with its value for a put, deleted
 //     for a deletion) or, at most, not present (a filter or key range that does not match
 //     the data passes every checksum; it can only cost a miss, never a wrong answer);
+//   - in a database: Open, reads and CompactRange return OK or Corruption; when all of them
+//     succeed, a reopened database holds the same contents;
 //   - VerifyAllBlocks OK implies the scan finished OK with properties().entry_count entries
 //     in strictly increasing internal-key order.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "cairn/db.h"
 #include "env/mem_env.h"
 #include "fuzz_util.h"
 #include "segment/block_cache.h"
 #include "segment/segment.h"
+#include "util/filename.h"
 #include "util/internal_key.h"
 
 namespace cairn::fuzz {
 namespace {
 
 constexpr uint8_t kUseCache = 1u << 1;
+constexpr uint8_t kInDatabase = 1u << 2;
 // Entries checked one by one with Seek and Get: enough to cover several blocks of a small
 // input, few enough that one input stays fast.
 constexpr size_t kMaxPointChecks = 256;
@@ -149,6 +159,65 @@ void FuzzSegment(const std::string& file, bool use_cache) {
   CheckPoints(seg, forward, vs.ok());
 }
 
+// The name of the template's largest segment.
+const std::string& LargestTemplateSegment() {
+  static const std::string* name = [] {
+    auto* largest = new std::string;
+    const DbTemplate& t = GetDbTemplate(DbTemplateKind::kWithSegments);
+    for (const auto& [file, contents] : t.files) {
+      FileType type;
+      uint64_t number = 0;
+      if (ParseFileName(file, &type, &number) && type == FileType::kSegment &&
+          (largest->empty() || contents.size() > t.files.at(*largest).size())) {
+        *largest = file;
+      }
+    }
+    FUZZ_CHECK(!largest->empty(), "the template database has no segment");
+    return largest;
+  }();
+  return *name;
+}
+
+// Opens the template database with `segment` in place of its largest segment, reads it,
+// compacts it and reopens it.
+void FuzzInDatabase(std::string segment, bool fix_checksums) {
+  const DbTemplate& t = GetDbTemplate(DbTemplateKind::kWithSegments);
+  std::map<std::string, std::string> files = t.files;
+  const std::string& name = LargestTemplateSegment();
+  segment.resize(files[name].size(), '\0');
+  if (fix_checksums) {
+    FixSegmentChecksums(&segment);
+  }
+  files[name] = segment;
+  std::unique_ptr<MemEnv> env = NewEnvWithFiles(files);
+  Options options;
+  options.env = env.get();
+  options.create_if_missing = false;
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options, kFuzzDbDir, &db);
+  Trace("in database: open: " + s.ToString());
+  if (!s.ok()) {
+    FUZZ_CHECK(IsReadError(s), "unexpected DB::Open status: " + s.ToString());
+    return;
+  }
+  Status read;
+  std::map<std::string, std::string> before = ReadAllChecked(db.get(), &read);
+  Status compacted = db->CompactRange(nullptr, nullptr);
+  Trace("in database: read: " + read.ToString() + "; compact: " + compacted.ToString());
+  FUZZ_CHECK(read.ok() || IsReadError(read), "unexpected read status: " + read.ToString());
+  FUZZ_CHECK(compacted.ok() || IsReadError(compacted),
+             "unexpected CompactRange status: " + compacted.ToString());
+  if (!read.ok() || !compacted.ok()) {
+    return;
+  }
+  db.reset();
+  s = DB::Open(options, kFuzzDbDir, &db);
+  FUZZ_CHECK(s.ok(), "a compacted database does not reopen: " + s.ToString());
+  std::map<std::string, std::string> after = ReadAllChecked(db.get(), &read);
+  FUZZ_CHECK(read.ok(), "reads fail after compaction and reopen: " + read.ToString());
+  FUZZ_CHECK(before == after, "compaction and reopen changed the contents");
+}
+
 }  // namespace
 }  // namespace cairn::fuzz
 
@@ -160,5 +229,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FixSegmentChecksums(&file);
   }
   FuzzSegment(file, (input.flags & kUseCache) != 0);
+  if ((input.flags & kInDatabase) != 0) {
+    FuzzInDatabase(std::string(input.payload), (input.flags & kFixChecksums) != 0);
+  }
   return 0;
 }
