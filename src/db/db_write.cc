@@ -2,7 +2,9 @@
 //
 // Per group, the leader:
 //   1. makes room: switches to a new MemTable and WAL if the active one is full (or a flush
-//      asked for it, or the WAL cap is reached), and slows down or waits under write pressure;
+//      asked for it, or the WAL cap is reached), and slows down or waits under write pressure.
+//      The switch finishes the old WAL and installs the next one, which the WAL thread has
+//      normally prepared already (db_wal.cc);
 //   2. allocates the group's sequence numbers (never reused, even if the commit fails);
 //   3. encodes one WAL record per batch and writes them all with one write(2);
 //   4. fdatasyncs if any writer asked for sync;
@@ -163,6 +165,8 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   memtable->NoteCommitTime(commit_micros);
   visible_sequence_.store(last_sequence, std::memory_order_release);
   active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
+  MaybeRequestBackgroundWalSync();
+  MaybeRequestWalPreparation(*memtable);
   stats_.commits.fetch_add(1, std::memory_order_relaxed);
   stats_.writes.fetch_add(batches, std::memory_order_relaxed);
   stats_.user_bytes.fetch_add(user_bytes, std::memory_order_relaxed);
@@ -196,7 +200,7 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
     bool full = view->active->ApproximateDataBytes() >= options_.memtable_size_bytes;
     // Past the WAL cap, switch so a flush can retire the old WALs; while a flush is already
     // pending, switching again would only make tiny MemTables.
-    bool wal_cap = view->immutables.empty() && LiveWalBytes() > options_.max_wal_size_bytes;
+    bool wal_cap = view->immutables.empty() && LiveWalBytes() > WalCapBytes();
     bool wants_switch = !active_empty && (force_switch || full || wal_cap);
     if (MustStopWrites(pressure, options_) && !view->immutables.empty()) {
       // The hard stop: MemTable memory at its limit. Wait for a flush to free some; if the
@@ -233,11 +237,27 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
 }
 
 Status DBImpl::SwitchMemTable() {
-  // The old log is synced completely before its successor exists: recovery relies on every
-  // log but the newest being whole (docs/durability.md).
-  Status s = wal_->Sync();
+  // The old log ends durably at its last record before its successor receives one: recovery
+  // relies on every log but the newest holding records being whole (docs/durability.md).
+  // The WAL thread's background syncs keep what is left to sync here small.
+  Status s = wal_->Finish(env_);
   if (s.ok()) {
-    s = StartNewWal(wal_->file_number());
+    // Waits only if the WAL thread is preparing right now (a few small syncs); normally the
+    // next WAL is ready and the switch creates nothing.
+    std::lock_guard<std::mutex> prep(wal_prep_mu_);
+    std::unique_ptr<wal::WalWriter> next = std::move(prepared_wal_);
+    if (next == nullptr) {
+      auto created = CreateAndRecordWal(wal_->file_number());
+      if (created.ok()) {
+        next = std::move(created).value();
+      } else {
+        s = created.status();
+      }
+    }
+    if (s.ok()) {
+      assert(next->file_number() > wal_->file_number());
+      InstallWal(std::move(next));
+    }
   }
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
