@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
     c->add_option("--ops", common.ops, "operations (per thread)");
     c->add_option("--value-size", common.value_size, "value bytes");
     c->add_option("--repeat", common.repeat, "runs; with more than one, medians are printed");
+    // WAL recycling: see CommonFlags.
+    c->add_flag("--warm-wal", common.warm_wal, "write and flush first, so the WAL is reused");
+    c->add_option("--wal-recycle", common.wal_recycle_files, "Options::wal_recycle_files");
   };
 
   bool prealloc = false;
