@@ -168,6 +168,10 @@ struct FlushLatFlags {
   bool attribute = false;    // per put: thread CPU time and context switches (costs ~1 us)
   std::string csv;           // (time, latency) samples of the last run; empty: none
   int repeat = 1;
+  // WAL recycling and background sync (Options::wal_recycle_files,
+  // Options::wal_background_sync_bytes in KiB); -1: the defaults.
+  int wal_recycle_files = -1;
+  int wal_bg_sync_kb = -1;
 };
 int FlushLatMode(const FlushLatFlags& flags);
 

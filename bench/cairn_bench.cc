@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
                      "measure CPU time and context switches per put, to explain slow puts");
   flushlat->add_option("--csv", flush_flags.csv, "write (t_s, latency_us, in_flush, thread)");
   flushlat->add_option("--repeat", flush_flags.repeat, "runs");
+  flushlat->add_option("--wal-recycle", flush_flags.wal_recycle_files, "Options::wal_recycle_files");
+  flushlat->add_option("--wal-bg-sync-kb", flush_flags.wal_bg_sync_kb,
+                       "Options::wal_background_sync_bytes, KiB (0: off)");
   flushlat->callback([&] { rc = FlushLatMode(flush_flags); });
 
   FillRandomFlags fill_flags;
