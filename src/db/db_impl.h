@@ -223,6 +223,7 @@ class DBImpl final : public DB {
     std::atomic<uint64_t> wal_recycled{0}, wal_prepared{0}, wal_background_syncs{0};
     std::atomic<uint64_t> delay_micros{0}, stop_micros{0}, delayed_groups{0}, stops{0};
   } stats_;
+  uint64_t recovered_memtable_id_ = 0;  // written during Open only; 0: none
   std::string recovery_report_;  // written during Open only
   std::string recovery_lost_;    // written during Open only
 };

@@ -76,7 +76,11 @@ Status DBImpl::Open() {
   }
   CAIRN_RETURN_IF_ERROR(RemoveLeftoverTemporaries(children.value()));
   uint64_t prev_log = live_wal_bytes_.empty() ? 0 : live_wal_bytes_.rbegin()->first;
+  const bool recovered_anything = view_->active->entry_count() > 0;
   CAIRN_RETURN_IF_ERROR(StartNewWal(prev_log));
+  if (recovered_anything) {
+    recovered_memtable_id_ = next_memtable_id_ - 1;  // made immutable by StartNewWal
+  }
   Log("opened " + dir_ + ": " + recovery_report_);
   CAIRN_RETURN_IF_ERROR(DeleteObsoleteFiles(/*at_open=*/true));
   StartBackgroundThreads();

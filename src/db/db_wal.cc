@@ -137,6 +137,11 @@ Status DBImpl::PrepareNextWal() {
   }
   auto writer = CreateAndRecordWal(prev);
   if (!writer.ok()) {
+    // As a failed switch: the file may exist unrecorded, or recorded; the next open judges
+    // it. No other WAL may follow the active one now, so the error is set before
+    // wal_prep_mu_ is released (the switch checks it under that lock).
+    std::lock_guard<std::mutex> lock(mu_);
+    SetErrorLocked(writer.status().WithContext("preparing the next WAL"));
     return writer.status();
   }
   prepared_wal_ = std::move(writer).value();
@@ -202,13 +207,8 @@ void DBImpl::WalThreadMain() {
     }
     wal_sync_requested_.store(false, std::memory_order_release);
     if (prepare) {
-      Status s = PrepareNextWal();
-      if (!s.ok()) {
-        // As a failed switch: the file may exist unrecorded, or recorded; the next open
-        // judges it. Writing on would need a WAL whose predecessor chain is certain.
-        std::lock_guard<std::mutex> lock(mu_);
-        SetErrorLocked(s.WithContext("preparing the next WAL"));
-      }
+      // A failure has already made the DB read-only (PrepareNextWal).
+      PrepareNextWal().IgnoreError();
     }
   }
 }

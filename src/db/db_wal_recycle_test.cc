@@ -9,7 +9,9 @@
 //   - failing each file-system operation of that workload in turn (EIO) loses no
 //     acknowledged write: the failure reaches a caller or makes the DB read-only, and a
 //     reopen recovers;
-//   - with sync=false writes only, the WAL thread syncs the active WAL in the background.
+//   - with sync=false writes only, the WAL thread syncs the active WAL in the background;
+//   - an open whose replayed MemTable exceeds the MemTable memory limit does not start with
+//     writers stopped (the replayed MemTable is not counted by the write-pressure rules).
 // Every randomized sweep prints its seed; CAIRN_TEST_SEED replays it.
 #include <gtest/gtest.h>
 
@@ -284,6 +286,36 @@ TEST(DBWalRecycleTest, UnsyncedWritesAreSyncedInTheBackground) {
   ASSERT_OK(DB::Open(options, kDir, &db));
   // What the background syncs covered survived a power loss with no synced write at all.
   EXPECT_GE(ReadAll(db.get()).size(), 1000u - 65u);
+}
+
+TEST(DBWalRecycleTest, ReplayingMoreThanTheMemoryLimitDoesNotStopWriters) {
+  MemEnv mem;
+  FaultEnv faults(&mem);
+  Options big;
+  big.env = &faults;
+  big.memtable_size_bytes = 8 << 20;
+  big.max_memtable_memory_bytes = 32 << 20;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(big, kDir, &db));
+  for (int i = 0; i < 3000; i++) {  // about 3 MiB in the WAL, no switch
+    ASSERT_OK(db->Put(WriteOptions(), "key" + std::to_string(i), std::string(1000, 'v')));
+  }
+  db.reset();
+  // Reopened with a 2 MiB limit, the replayed MemTable alone is over it, and its flush fails
+  // (segment writes fail) so it stays. Writers must still be let through.
+  Options small = big;
+  small.memtable_size_bytes = 1 << 20;
+  small.max_memtable_memory_bytes = 2 << 20;
+  faults.FailPath(".seg", kFaultWrite);
+  ASSERT_OK(DB::Open(small, kDir, &db));
+  ASSERT_OK(db->Put(WriteOptions(), "after-open", "1"));
+  std::string stall;
+  ASSERT_TRUE(db->GetProperty("cairn.stall-micros", &stall));
+  EXPECT_EQ(stall, "0");
+  faults.ClearFaults();
+  std::string value;
+  ASSERT_OK(db->Get(ReadOptions(), "key2999", &value));
+  EXPECT_EQ(value, std::string(1000, 'v'));
 }
 
 }  // namespace

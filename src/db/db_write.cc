@@ -193,6 +193,15 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
     CAIRN_RETURN_IF_ERROR(ReadOnlyError());
     WritePressure pressure;
     pressure.memtable_bytes = MemTableBytes(*view);
+    for (const Immutable& immutable : view->immutables) {
+      if (immutable.id == recovered_memtable_id_) {
+        // The MemTable replayed at open is not counted: replaying a WAL at its cap can give
+        // more than the memory limit, and stopping writers would not free it any sooner
+        // (its flush is already queued). Memory is bounded by it plus the limit meanwhile.
+        pressure.memtable_bytes -= std::min(pressure.memtable_bytes,
+                                            immutable.memtable->ApproximateMemoryUsage());
+      }
+    }
     pressure.l0_files = static_cast<int>(view->version->files(0).size());
     bool active_empty = view->active->entry_count() == 0;
     // "Full" counts the bytes entries use, not the arena's reserved blocks, so a small
@@ -241,10 +250,17 @@ Status DBImpl::SwitchMemTable() {
   // relies on every log but the newest holding records being whole (docs/durability.md).
   // The WAL thread's background syncs keep what is left to sync here small.
   Status s = wal_->Finish(env_);
+  // Waits only if the WAL thread is preparing right now (a few small syncs); normally the
+  // next WAL is ready and the switch creates nothing.
+  std::lock_guard<std::mutex> prep(wal_prep_mu_);
   if (s.ok()) {
-    // Waits only if the WAL thread is preparing right now (a few small syncs); normally the
-    // next WAL is ready and the switch creates nothing.
-    std::lock_guard<std::mutex> prep(wal_prep_mu_);
+    // A failed preparation (or switch) may have left a WAL file following the active one;
+    // creating another would break the chain. Its error is set before wal_prep_mu_ is
+    // released, so it is seen here.
+    std::lock_guard<std::mutex> lock(mu_);
+    CAIRN_RETURN_IF_ERROR(ReadOnlyErrorLocked());
+  }
+  if (s.ok()) {
     std::unique_ptr<wal::WalWriter> next = std::move(prepared_wal_);
     if (next == nullptr) {
       auto created = CreateAndRecordWal(wal_->file_number());
@@ -257,14 +273,12 @@ Status DBImpl::SwitchMemTable() {
     if (s.ok()) {
       assert(next->file_number() > wal_->file_number());
       InstallWal(std::move(next));
+      return Status::OK();
     }
   }
-  if (!s.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    SetErrorLocked(s.WithContext("switching to a new WAL"));
-    return ReadOnlyErrorLocked();
-  }
-  return Status::OK();
+  std::lock_guard<std::mutex> lock(mu_);
+  SetErrorLocked(s.WithContext("switching to a new WAL"));
+  return ReadOnlyErrorLocked();
 }
 
 }  // namespace cairn
