@@ -44,8 +44,8 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateAndRecordWal(uint64_t prev
   }
   std::unique_ptr<wal::WalWriter> writer;
   if (pooled != 0) {
-    auto reused = wal::WalWriter::Reuse(env_, dir_, JoinPath(dir_, WalFileName(pooled)), path,
-                                        header);
+    auto reused =
+        wal::WalWriter::Reuse(env_, dir_, JoinPath(dir_, WalFileName(pooled)), path, header);
     {
       std::lock_guard<std::mutex> lock(mu_);
       wal_reusing_ = 0;
@@ -221,8 +221,7 @@ bool DBImpl::KeepObsoleteWalForReuse(uint64_t number) {
   // A collector may work from a listing taken before a pooled file was reused (renamed):
   // such a stale name must not enter the pool again. WAL files become obsolete in number
   // order, so only numbers above every number pooled before are new.
-  if (wal_pool_.size() >= options_.wal_recycle_files || !error_.ok() ||
-      number <= wal_pool_high_) {
+  if (wal_pool_.size() >= options_.wal_recycle_files || !error_.ok() || number <= wal_pool_high_) {
     return false;
   }
   wal_pool_.insert(number);

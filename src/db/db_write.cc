@@ -78,7 +78,7 @@ Status DBImpl::SyncWal() {
   CAIRN_RETURN_IF_ERROR(ReadOnlyError());
   // Every write that returned before this call was written by a group that has finished, and
   // groups are strictly ordered, so when this request leads or joins a group the current WAL
-  // holds them all (older WALs were synced whole before their successor was created).
+  // holds them all (older WALs were synced whole before their successor received a record).
   WriteBatch empty;
   WriteQueue::Writer self(&empty, /*sync=*/true);
   if (!write_queue_.JoinAndWaitForLeadership(&self)) {

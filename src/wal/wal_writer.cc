@@ -19,10 +19,10 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Create(Env* env, const std::string
   // header in a file that holds more than a header as corruption, not a torn write.
   CAIRN_RETURN_IF_ERROR(handle->Sync());
   CAIRN_RETURN_IF_ERROR(env->SyncDir(dir));
-  return std::unique_ptr<WalWriter>(new WalWriter(std::move(handle), path, header.file_number,
-                                                  RecordChecksumSeed(header.db_id,
-                                                                     header.file_number),
-                                                  bytes.size(), /*previous_life_bytes=*/0));
+  return std::unique_ptr<WalWriter>(
+      new WalWriter(std::move(handle), path, header.file_number,
+                    RecordChecksumSeed(header.db_id, header.file_number), bytes.size(),
+                    /*previous_life_bytes=*/0));
 }
 
 Result<std::unique_ptr<WalWriter>> WalWriter::Reuse(Env* env, const std::string& dir,
@@ -46,10 +46,9 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Reuse(Env* env, const std::string&
   CAIRN_RETURN_IF_ERROR(handle->Sync());
   CAIRN_RETURN_IF_ERROR(env->RenameFile(pooled_path, path));
   CAIRN_RETURN_IF_ERROR(env->SyncDir(dir));
-  return std::unique_ptr<WalWriter>(new WalWriter(std::move(handle), path, header.file_number,
-                                                  RecordChecksumSeed(header.db_id,
-                                                                     header.file_number),
-                                                  bytes.size(), old_size.value()));
+  return std::unique_ptr<WalWriter>(new WalWriter(
+      std::move(handle), path, header.file_number,
+      RecordChecksumSeed(header.db_id, header.file_number), bytes.size(), old_size.value()));
 }
 
 WalWriter::WalWriter(std::unique_ptr<WritableFile> file, std::string path, uint64_t file_number,
@@ -77,8 +76,7 @@ void WalWriter::AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_c
   RecordLocation where{checksum_seed_, written_offset() + buffer->size()};
   // A concurrent background Sync may raise synced_offset_ at any moment; whichever value is
   // read was durable, which is all the stamp claims.
-  EncodeRecord(type, first_seq, seq_count, synced_offset(), commit_micros, payload, where,
-               buffer);
+  EncodeRecord(type, first_seq, seq_count, synced_offset(), commit_micros, payload, where, buffer);
 }
 
 Status WalWriter::Write(std::string_view bytes) {

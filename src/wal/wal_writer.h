@@ -60,8 +60,8 @@ class WalWriter {
   // Encodes one record at the end of `*buffer`, stamped with the current synced offset. The
   // caller passes the whole buffer to the very next Write(), which places its first byte at
   // written_offset(): the record's checksum is bound to that position. Does no I/O.
-  void AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_count,
-                    uint64_t commit_micros, std::string_view payload, std::string* buffer) const;
+  void AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint64_t commit_micros,
+                    std::string_view payload, std::string* buffer) const;
 
   // Writes `bytes` (one or more encoded records) with one write(2).
   Status Write(std::string_view bytes);
