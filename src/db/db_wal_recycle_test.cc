@@ -10,6 +10,9 @@
 //     acknowledged write: the failure reaches a caller or makes the DB read-only, and a
 //     reopen recovers;
 //   - with sync=false writes only, the WAL thread syncs the active WAL in the background;
+//   - a pooled file deliberately filled with intact records of its own (old) number, with
+//     sequence numbers far above the database's, is recycled and a crash follows: none of
+//     them is ever replayed (they would resurrect deleted keys);
 //   - an open whose replayed MemTable exceeds the MemTable memory limit does not start with
 //     writers stopped (the replayed MemTable is not counted by the write-pressure rules).
 // Every randomized sweep prints its seed; CAIRN_TEST_SEED replays it.
@@ -21,10 +24,13 @@
 #include <string>
 
 #include "cairn/db.h"
+#include "cairn/write_batch.h"
+#include "db/identity.h"
 #include "env/fault_env.h"
 #include "env/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
+#include "wal/wal_writer.h"
 
 namespace cairn {
 namespace {
@@ -286,6 +292,78 @@ TEST(DBWalRecycleTest, UnsyncedWritesAreSyncedInTheBackground) {
   ASSERT_OK(DB::Open(options, kDir, &db));
   // What the background syncs covered survived a power loss with no synced write at all.
   EXPECT_GE(ReadAll(db.get()).size(), 1000u - 65u);
+}
+
+// The number of the first WAL the LOG says was kept for reuse, or 0.
+uint64_t FirstPooledWal(MemEnv* env) {
+  auto log = env->ReadFileContents(std::string(kDir) + "/" + std::string(kInfoLogFileName));
+  const std::string needle = "kept obsolete ";
+  size_t at = log.ok() ? log.value().find(needle) : std::string::npos;
+  return at == std::string::npos ? 0 : std::stoull(log.value().substr(at + needle.size(), 6));
+}
+
+// A complete, synced log numbered `number` of database `id` whose records put `ghost<i>`
+// at sequence numbers from 1,000,000 on: valid records of that number, as a previous life.
+std::string GhostLog(const wal::DbId& id, uint64_t number) {
+  MemEnv scratch;
+  EXPECT_OK(scratch.CreateDir("/s"));
+  wal::FileHeader header;
+  header.file_number = number;
+  header.db_id = id;
+  auto writer = wal::WalWriter::Create(&scratch, "/s", "/s/ghost", header);
+  EXPECT_OK(writer.status());
+  for (int i = 0; i < 200; i++) {
+    WriteBatch batch;
+    batch.Put("ghost" + std::to_string(i), std::string(1000, 'G'));
+    batch.Delete("k" + std::to_string(i % 12));
+    std::string buffer;
+    writer.value()->AppendRecord(wal::RecordType::kBatch, 1000000 + 2 * i, batch.Count(), 1,
+                                 batch.rep(), &buffer);
+    EXPECT_OK(writer.value()->Write(buffer));
+    EXPECT_OK(writer.value()->Sync());
+  }
+  return scratch.ReadFileContents("/s/ghost").value();
+}
+
+TEST(DBWalRecycleTest, RecordsOfAPreviousLifeWithHigherSequenceNumbersAreNeverReplayed) {
+  for (int extra_puts = 0; extra_puts < 6; extra_puts++) {
+    SCOPED_TRACE("crash after " + std::to_string(extra_puts) + " puts past the recycling");
+    MemEnv env;
+    const Options options = SmallOptions(&env);
+    std::vector<Op> ops = MakeOps(7, 1000);
+    std::unique_ptr<DB> db;
+    ASSERT_OK(DB::Open(options, kDir, &db));
+    size_t next = 0;
+    uint64_t pooled = 0;
+    for (; next < ops.size() && pooled == 0; next++) {
+      ASSERT_OK(RunOp(db.get(), ops[next]));
+      pooled = FirstPooledWal(&env);
+    }
+    ASSERT_NE(pooled, 0u) << "no WAL was pooled";
+    wal::DbId id{};
+    ASSERT_OK(ReadIdentity(&env, kDir, &id));
+    const std::string pooled_path = std::string(kDir) + "/" + WalFileName(pooled);
+    ASSERT_OK(env.SetFileContentsDurably(pooled_path, GhostLog(id, pooled)));
+    // Write on until the doctored file has been recycled, then a few more puts, then crash.
+    const std::string recycled = "recycled " + WalFileName(pooled) + " as ";
+    for (; next < ops.size() && CountInLog(&env, recycled) == 0; next++) {
+      ASSERT_OK(RunOp(db.get(), ops[next]));
+    }
+    ASSERT_EQ(CountInLog(&env, recycled), 1) << "the doctored file was never recycled";
+    for (int i = 0; i < extra_puts && next < ops.size(); i++, next++) {
+      ASSERT_OK(RunOp(db.get(), ops[next]));
+    }
+    env.CrashNow();
+    db.reset();
+    env.Restart();
+    ASSERT_OK(DB::Open(options, kDir, &db));
+    // Every op was synced: the state is exactly the model's, with no ghost and no key the
+    // ghost records deleted brought back or lost.
+    EXPECT_TRUE(ReadAll(db.get()) == StateAfter(ops, next));
+    std::string last;
+    ASSERT_TRUE(db->GetProperty("cairn.last-sequence", &last));
+    EXPECT_LT(std::stoull(last), 1000000u);
+  }
 }
 
 TEST(DBWalRecycleTest, ReplayingMoreThanTheMemoryLimitDoesNotStopWriters) {
