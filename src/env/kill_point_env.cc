@@ -153,6 +153,17 @@ Result<std::unique_ptr<WritableFile>> KillPointEnv::NewWritableFile(const std::s
       new KillPointWritableFile(this, std::move(file).value(), path));
 }
 
+Result<std::unique_ptr<WritableFile>> KillPointEnv::ReuseWritableFile(const std::string& path) {
+  Pass(PointName("before-reuse", path));
+  Result<std::unique_ptr<WritableFile>> file = base_->ReuseWritableFile(path);
+  Pass(PointName("after-reuse", path));
+  if (!file.ok()) {
+    return file.status();
+  }
+  return std::unique_ptr<WritableFile>(
+      new KillPointWritableFile(this, std::move(file).value(), path));
+}
+
 Result<std::unique_ptr<ReadableFile>> KillPointEnv::NewReadableFile(const std::string& path) {
   return base_->NewReadableFile(path);
 }

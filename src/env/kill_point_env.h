@@ -5,6 +5,7 @@
 // forwarded to the base Env and one just after it returned:
 //
 //   before-create:K   after-create:K     NewWritableFile (a new name, not yet durable)
+//   before-reuse:K    after-reuse:K      ReuseWritableFile (a pooled WAL opened for overwrite)
 //   before-sync:K     after-sync:K       WritableFile::Sync (fdatasync)
 //   before-close:K    after-close:K      WritableFile::Close
 //   before-syncdir:dir after-syncdir:dir SyncDir
@@ -69,6 +70,7 @@ class KillPointEnv final : public Env {
 
   // --- Env ---
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
+  Result<std::unique_ptr<WritableFile>> ReuseWritableFile(const std::string& path) override;
   Result<std::unique_ptr<ReadableFile>> NewReadableFile(const std::string& path) override;
   Result<bool> FileExists(const std::string& path) override;
   Result<std::vector<std::string>> GetChildren(const std::string& dir) override;
