@@ -1,0 +1,379 @@
+#include "server/server.h"
+
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <random>
+
+#include "server/listener.h"
+#include "server/log.h"
+
+namespace cairn::server {
+namespace {
+
+// epoll data tags; client connections use their id, which starts above these.
+constexpr uint64_t kListenerTag = 0;
+constexpr uint64_t kSignalTag = 1;
+constexpr uint64_t kSyncerTag = 2;
+constexpr uint64_t kFirstClientId = 3;
+// While shutting down, epoll_wait wakes at least this often to check the drain deadline.
+constexpr int kShutdownPollMs = 50;
+// File descriptors the server needs besides one per client (listener, epoll, signalfd,
+// eventfd, the engine's files).
+constexpr rlim_t kReservedFds = 128;
+
+constexpr char kMaxClientsReply[] = "-ERR max number of clients reached\r\n";
+
+Status Errno(const std::string& what) {
+  return Status::IOError(what + ": " + strerror(errno));
+}
+
+uint64_t RandomCursorBase() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32 | device()) >> 1;  // positive for signed parsers
+}
+
+// Raises the open-file limit to fit max_clients if the hard limit allows; logs if it cannot.
+void FitFileLimit(int max_clients) {
+  rlimit limit{};
+  rlim_t wanted = static_cast<rlim_t>(max_clients) + kReservedFds;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) {
+    return;
+  }
+  limit.rlim_cur = std::min(wanted, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < wanted) {
+    Log(LogLevel::kWarning, "open-file limit " + std::to_string(limit.rlim_cur) +
+                                " is below --max-clients + " + std::to_string(kReservedFds) +
+                                "; accepting may fail before max-clients is reached");
+  }
+}
+
+}  // namespace
+
+Status BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) {
+    return Status::IOError("pthread_sigmask failed");
+  }
+  signal(SIGPIPE, SIG_IGN);  // a client that went away is an EPIPE error, not a signal
+  return Status::OK();
+}
+
+Server::Server(const ServerConfig& config, DB* db)
+    : config_(config),
+      db_(db),
+      cursors_(kMaxScanCursors, kMaxScanCursorBytes, RandomCursorBase()),
+      syncer_(db, config.durability),
+      next_client_id_(kFirstClientId) {
+  context_.db = db_;
+  context_.config = &config_;
+  context_.stats = &stats_;
+  context_.cursors = &cursors_;
+  context_.started = std::chrono::steady_clock::now();
+}
+
+Server::~Server() {
+  connections_.clear();
+  syncer_.Stop();
+  for (int fd : {listen_fd_, epoll_fd_, signal_fd_}) {
+    if (fd >= 0) {
+      close(fd);
+    }
+  }
+}
+
+Status Server::Listen() {
+  FitFileLimit(config_.max_clients);
+  CAIRN_RETURN_IF_ERROR(cairn::server::Listen(config_.bind, config_.port, &listen_fd_, &stats_.port));
+  if (!config_.port_file.empty()) {
+    CAIRN_RETURN_IF_ERROR(WritePortFile(config_.port_file, stats_.port));
+  }
+  return Status::OK();
+}
+
+Status Server::SetUpLoop() {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) {
+    return Errno("epoll_create1");
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) {
+    return Errno("signalfd");
+  }
+  CAIRN_RETURN_IF_ERROR(syncer_.Start());
+  const std::pair<int, uint64_t> watched[] = {
+      {listen_fd_, kListenerTag}, {signal_fd_, kSignalTag}, {syncer_.event_fd(), kSyncerTag}};
+  for (const auto& [fd, tag] : watched) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = tag;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      return Errno("epoll_ctl");
+    }
+  }
+  return Status::OK();
+}
+
+Status Server::Run() {
+  CAIRN_RETURN_IF_ERROR(SetUpLoop());
+  Log(LogLevel::kInfo, "cairn serve: listening on " + config_.bind + ":" +
+                           std::to_string(stats_.port) + ", database " + config_.db_dir +
+                           ", durability " + DurabilityName(config_.durability) +
+                           (config_.requirepass.empty() ? "" : ", password required"));
+  epoll_event events[kEpollMaxEvents];
+  while (true) {
+    int timeout_ms = -1;
+    if (shutting_down_) {
+      if (connections_.empty() || std::chrono::steady_clock::now() >= shutdown_deadline_) {
+        break;
+      }
+      timeout_ms = kShutdownPollMs;
+    }
+    int n = epoll_wait(epoll_fd_, events, kEpollMaxEvents, timeout_ms);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return Errno("epoll_wait");
+    }
+    for (int i = 0; i < n; i++) {
+      uint64_t tag = events[i].data.u64;
+      if (tag == kListenerTag) {
+        AcceptClients();
+      } else if (tag == kSignalTag) {
+        signalfd_siginfo info{};
+        ssize_t got = read(signal_fd_, &info, sizeof(info));
+        Log(LogLevel::kInfo, std::string("received ") +
+                                 (got > 0 ? strsignal(static_cast<int>(info.ssi_signo)) : "a signal"));
+        BeginShutdown();
+      } else if (tag == kSyncerTag) {
+        OnSyncDone();
+      } else if (auto it = connections_.find(tag); it != connections_.end()) {
+        OnClientEvent(it->second.get(), events[i].events);
+      }
+    }
+    // Group commit: one sync request covers every write executed in this iteration (and any
+    // earlier one not yet covered); the Syncer starts it as soon as the previous one ends.
+    syncer_.Request(stats_.writes_applied);
+  }
+  if (!connections_.empty()) {
+    Log(LogLevel::kWarning, "shutdown: closing " + std::to_string(connections_.size()) +
+                                " connections whose replies were not all sent in time");
+  }
+  connections_.clear();
+  with_held_.clear();
+  syncer_.Stop();
+  Syncer::Outcome outcome = syncer_.Poll();
+  Log(LogLevel::kInfo, "cairn serve: stopped after " + std::to_string(outcome.syncs) +
+                           " syncs; " + std::to_string(stats_.writes_applied) +
+                           " writes applied" + (outcome.failed ? ", sync failed: " + outcome.error : ""));
+  return Status::OK();
+}
+
+void Server::AcceptClients() {
+  if (shutting_down_) {
+    return;
+  }
+  while (true) {
+    std::string peer;
+    int error = 0;
+    int fd = AcceptClient(listen_fd_, &peer, &error);
+    if (fd == -1) {
+      return;
+    }
+    if (fd == -2) {
+      Log(LogLevel::kWarning, std::string("accept: ") + strerror(error));
+      return;
+    }
+    stats_.connections_received++;
+    if (connections_.size() >= static_cast<size_t>(config_.max_clients)) {
+      // Best effort: the socket is fresh, so a short reply fits its buffer.
+      ssize_t sent = send(fd, kMaxClientsReply, sizeof(kMaxClientsReply) - 1,
+                          MSG_NOSIGNAL | MSG_DONTWAIT);
+      (void)sent;
+      close(fd);
+      stats_.rejected_connections++;
+      Log(LogLevel::kWarning, "rejected " + peer + ": max number of clients reached");
+      continue;
+    }
+    uint64_t id = next_client_id_++;
+    ParserLimits limits{config_.max_bulk_bytes, config_.max_args, config_.max_request_bytes};
+    auto conn = std::make_unique<Connection>(fd, id, limits, peer);
+    conn->session()->authenticated = config_.requirepass.empty();
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = id;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      Log(LogLevel::kWarning, "epoll_ctl add: " + std::string(strerror(errno)));
+      continue;  // conn's destructor closes the socket
+    }
+    conn->registered_events = EPOLLIN;
+    Log(LogLevel::kDebug, "client " + std::to_string(id) + " connected from " + peer);
+    connections_.emplace(id, std::move(conn));
+    stats_.connected_clients = connections_.size();
+  }
+}
+
+void Server::OnClientEvent(Connection* conn, uint32_t events) {
+  bool readable = (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0;
+  if (readable && (conn->registered_events & EPOLLIN) != 0) {
+    Connection::Io io = conn->ReadSome();
+    if (io == Connection::Io::kClosed || io == Connection::Io::kError) {
+      CloseConnection(conn, io == Connection::Io::kClosed ? "client closed" : "read error");
+      return;
+    }
+    ProcessInput(conn);
+  } else if ((events & (EPOLLHUP | EPOLLERR)) != 0) {
+    CloseConnection(conn, "socket error");
+    return;
+  }
+  Service(conn);
+}
+
+int Server::ProcessInput(Connection* conn) {
+  int executed = 0;
+  while (!conn->closing && conn->PendingBytes() < config_.output_soft_limit_bytes) {
+    RespParser::Result result = conn->NextCommand(&args_);
+    if (result == RespParser::Result::kNeedMore) {
+      break;
+    }
+    reply_.clear();
+    if (result == RespParser::Result::kError) {
+      stats_.protocol_errors++;
+      RespWriter(&reply_, conn->session()->protocol).Error(conn->parse_error());
+      conn->closing = true;  // the stream cannot be resynchronized
+      Log(LogLevel::kInfo, "client " + std::to_string(conn->id()) + " (" + conn->peer() +
+                               "): " + conn->parse_error() + "; closing");
+    } else {
+      Dispatch(&context_, conn->session(), args_, &reply_);
+      conn->closing = conn->session()->quit;
+    }
+    conn->AddReply(reply_, stats_.writes_applied, Released());
+    if (conn->HasHeld()) {
+      with_held_.insert(conn->id());
+    }
+    executed++;
+  }
+  return executed;
+}
+
+void Server::OnSyncDone() {
+  Syncer::Outcome outcome = syncer_.Poll();
+  stats_.syncs = outcome.syncs;
+  durable_ = outcome.durable;
+  stats_.writes_durable = durable_;
+  std::vector<uint64_t> ids(with_held_.begin(), with_held_.end());
+  if (outcome.failed && !sync_failed_) {
+    sync_failed_ = true;
+    stats_.sync_failures++;
+    stats_.sync_error = outcome.error;
+    std::string error;
+    RespWriter(&error, 2).Error(
+        "IOERR WAL sync failed, so the outcome of this request is unknown; the database is "
+        "read-only until restarted: " + outcome.error);
+    for (uint64_t id : ids) {
+      connections_.at(id)->FailHeld(error);
+    }
+  }
+  for (uint64_t id : ids) {
+    Connection* conn = connections_.at(id).get();
+    conn->Release(Released());
+    if (!conn->HasHeld()) {
+      with_held_.erase(id);
+    }
+    Service(conn);
+  }
+}
+
+void Server::Service(Connection* conn) {
+  while (true) {
+    if (conn->HasUnsentOutput() && conn->WriteSome() == Connection::Io::kError) {
+      CloseConnection(conn, "write error");
+      return;
+    }
+    bool may_run = !conn->closing && !shutting_down_ && conn->HasBufferedInput() &&
+                   conn->PendingBytes() < config_.output_soft_limit_bytes;
+    if (!may_run || ProcessInput(conn) == 0) {
+      break;
+    }
+  }
+  if (conn->PendingBytes() > config_.output_hard_limit_bytes) {
+    CloseConnection(conn, "unsent replies over the output hard limit");
+    return;
+  }
+  bool idle = !conn->HasHeld() && !conn->HasUnsentOutput();
+  if (idle && (conn->closing || shutting_down_)) {
+    CloseConnection(conn, conn->closing ? "closing" : "shutdown");
+    return;
+  }
+  uint32_t wanted = 0;
+  if (!conn->closing && !shutting_down_ &&
+      conn->PendingBytes() < config_.output_soft_limit_bytes) {
+    wanted |= EPOLLIN;
+  }
+  if (conn->HasUnsentOutput()) {
+    wanted |= EPOLLOUT;
+  }
+  if (wanted != conn->registered_events) {
+    epoll_event event{};
+    event.events = wanted;
+    event.data.u64 = conn->id();
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn->fd(), &event) != 0) {
+      CloseConnection(conn, "epoll_ctl failed");
+      return;
+    }
+    conn->registered_events = wanted;
+  }
+}
+
+void Server::CloseConnection(Connection* conn, const char* why) {
+  uint64_t id = conn->id();
+  Log(LogLevel::kDebug, "client " + std::to_string(id) + " (" + conn->peer() + "): " + why);
+  // Closing the socket removes it from the epoll set.
+  with_held_.erase(id);
+  connections_.erase(id);
+  stats_.connected_clients = connections_.size();
+}
+
+void Server::BeginShutdown() {
+  if (shutting_down_) {
+    return;
+  }
+  shutting_down_ = true;
+  shutdown_deadline_ =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kShutdownDrainTimeoutMs);
+  Log(LogLevel::kInfo, "shutting down: no new connections or requests; sending " +
+                           std::to_string(connections_.size()) + " connections their replies");
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+  close(listen_fd_);
+  listen_fd_ = -1;
+  std::vector<uint64_t> ids;
+  for (const auto& [id, conn] : connections_) {
+    ids.push_back(id);
+  }
+  for (uint64_t id : ids) {
+    Service(connections_.at(id).get());
+  }
+}
+
+uint64_t Server::Released() const {
+  if (config_.durability == Durability::kRelaxed || sync_failed_) {
+    return UINT64_MAX;
+  }
+  return durable_;
+}
+
+}  // namespace cairn::server

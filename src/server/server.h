@@ -1,0 +1,93 @@
+// Server: the event loop of `cairn serve`.
+//
+// One thread (the caller of Run) owns every connection: it accepts clients, reads and parses
+// requests, executes commands one at a time in arrival order (commands.h), and writes
+// replies. epoll (level-triggered) watches the listening socket, every client socket, a
+// signalfd for SIGINT/SIGTERM and the Syncer's eventfd. A second thread, the Syncer, makes
+// writes durable; replies wait (Connection's held replies) until the sync covering them
+// returns. docs/server.md explains the design and its reasons.
+//
+// Shutdown (SIGINT or SIGTERM): the listening socket is closed, no more requests are read,
+// replies of commands already executed are released after their sync and sent (for at most
+// kShutdownDrainTimeoutMs), then every connection is closed and the Syncer stops after a
+// final sync. The caller then destroys the DB, which closes it cleanly.
+#ifndef CAIRN_SERVER_SERVER_H_
+#define CAIRN_SERVER_SERVER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "cairn/db.h"
+#include "server/commands.h"
+#include "server/config.h"
+#include "server/connection.h"
+#include "server/scan_cursors.h"
+#include "server/syncer.h"
+
+namespace cairn::server {
+
+// Blocks SIGINT and SIGTERM in the calling thread and in every thread it creates afterwards
+// (call it first in main, before DB::Open starts threads), so they arrive only through the
+// server's signalfd; ignores SIGPIPE.
+Status BlockShutdownSignals();
+
+class Server {
+ public:
+  // `db` is not owned and must outlive the server.
+  Server(const ServerConfig& config, DB* db);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens (and writes the port file, if configured).
+  Status Listen();
+  uint16_t port() const { return stats_.port; }
+
+  // Serves until SIGINT or SIGTERM, then shuts down as described above. Returns an error only
+  // if the loop could not be set up or epoll failed.
+  Status Run();
+
+ private:
+  Status SetUpLoop();
+  void AcceptClients();
+  void OnClientEvent(Connection* conn, uint32_t events);
+  // Executes buffered commands until input runs out or backpressure pauses the connection.
+  // Returns how many commands ran.
+  int ProcessInput(Connection* conn);
+  void OnSyncDone();
+  // Writes what can be written, closes the connection if done or over its limits, and
+  // updates its epoll registration.
+  void Service(Connection* conn);
+  void CloseConnection(Connection* conn, const char* why);
+  void BeginShutdown();
+  // The count of applied writes whose replies may be sent.
+  uint64_t Released() const;
+
+  ServerConfig config_;
+  DB* db_;
+  ServerStats stats_;
+  ScanCursors cursors_;
+  ServerContext context_;
+  Syncer syncer_;
+  int listen_fd_ = -1;
+  int epoll_fd_ = -1;
+  int signal_fd_ = -1;
+  uint64_t next_client_id_ = 0;
+  uint64_t durable_ = 0;      // from the Syncer
+  bool sync_failed_ = false;  // a sync failed: every reply is released (held ones as errors)
+  bool shutting_down_ = false;
+  std::chrono::steady_clock::time_point shutdown_deadline_;
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
+  std::unordered_set<uint64_t> with_held_;  // connections holding replies
+  std::vector<std::string> args_;           // reused for every command
+  std::string reply_;                       // reused for every reply
+};
+
+}  // namespace cairn::server
+
+#endif  // CAIRN_SERVER_SERVER_H_
