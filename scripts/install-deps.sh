@@ -13,6 +13,10 @@ packages=(
   liblz4-dev        # segment block compression
   libzstd-dev
   python3           # the process crash test driver
+  # --- cairn serve (docs/server.md) ---
+  redis-tools       # redis-cli and redis-benchmark: server tests and bench/redis_compare.sh
+  redis-server      # the peer in bench/redis_compare.sh
+  libhiredis-dev    # tests/server/hiredis_client_test.cc
 )
 
 missing=()
