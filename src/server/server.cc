@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -21,7 +22,8 @@ namespace {
 constexpr uint64_t kListenerTag = 0;
 constexpr uint64_t kSignalTag = 1;
 constexpr uint64_t kSyncerTag = 2;
-constexpr uint64_t kFirstClientId = 3;
+constexpr uint64_t kStopTag = 3;
+constexpr uint64_t kFirstClientId = 4;
 // While shutting down, epoll_wait wakes at least this often to check the drain deadline.
 constexpr int kShutdownPollMs = 50;
 // File descriptors the server needs besides one per client (listener, epoll, signalfd,
@@ -84,7 +86,7 @@ Server::Server(const ServerConfig& config, DB* db)
 Server::~Server() {
   connections_.clear();
   syncer_.Stop();
-  for (int fd : {listen_fd_, epoll_fd_, signal_fd_}) {
+  for (int fd : {listen_fd_, epoll_fd_, signal_fd_, stop_fd_}) {
     if (fd >= 0) {
       close(fd);
     }
@@ -93,6 +95,10 @@ Server::~Server() {
 
 Status Server::Listen() {
   FitFileLimit(config_.max_clients);
+  stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (stop_fd_ < 0) {
+    return Errno("eventfd");
+  }
   CAIRN_RETURN_IF_ERROR(cairn::server::Listen(config_.bind, config_.port, &listen_fd_, &stats_.port));
   if (!config_.port_file.empty()) {
     CAIRN_RETURN_IF_ERROR(WritePortFile(config_.port_file, stats_.port));
@@ -115,7 +121,10 @@ Status Server::SetUpLoop() {
   }
   CAIRN_RETURN_IF_ERROR(syncer_.Start());
   const std::pair<int, uint64_t> watched[] = {
-      {listen_fd_, kListenerTag}, {signal_fd_, kSignalTag}, {syncer_.event_fd(), kSyncerTag}};
+      {listen_fd_, kListenerTag},
+      {signal_fd_, kSignalTag},
+      {syncer_.event_fd(), kSyncerTag},
+      {stop_fd_, kStopTag}};
   for (const auto& [fd, tag] : watched) {
     epoll_event event{};
     event.events = EPOLLIN;
@@ -159,6 +168,12 @@ Status Server::Run() {
         Log(LogLevel::kInfo, std::string("received ") +
                                  (got > 0 ? strsignal(static_cast<int>(info.ssi_signo)) : "a signal"));
         BeginShutdown();
+      } else if (tag == kStopTag) {
+        uint64_t ignored = 0;
+        ssize_t got = read(stop_fd_, &ignored, sizeof(ignored));
+        (void)got;  // draining; the wakeup itself is the message
+        Log(LogLevel::kInfo, "stop requested");
+        BeginShutdown();
       } else if (tag == kSyncerTag) {
         OnSyncDone();
       } else if (auto it = connections_.find(tag); it != connections_.end()) {
@@ -181,6 +196,12 @@ Status Server::Run() {
                            " syncs; " + std::to_string(stats_.writes_applied) +
                            " writes applied" + (outcome.failed ? ", sync failed: " + outcome.error : ""));
   return Status::OK();
+}
+
+void Server::RequestStop() {
+  uint64_t one = 1;
+  ssize_t n = write(stop_fd_, &one, sizeof(one));
+  (void)n;  // only fails if the counter is full, which needs 2^64 - 1 requests
 }
 
 void Server::AcceptClients() {

@@ -48,9 +48,12 @@ class Server {
   Status Listen();
   uint16_t port() const { return stats_.port; }
 
-  // Serves until SIGINT or SIGTERM, then shuts down as described above. Returns an error only
-  // if the loop could not be set up or epoll failed.
+  // Serves until SIGINT or SIGTERM (or RequestStop), then shuts down as described above.
+  // Returns an error only if the loop could not be set up or epoll failed.
   Status Run();
+
+  // Starts the same graceful shutdown as SIGTERM. Thread-safe; valid after Listen succeeded.
+  void RequestStop();
 
  private:
   Status SetUpLoop();
@@ -77,6 +80,7 @@ class Server {
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int signal_fd_ = -1;
+  int stop_fd_ = -1;  // eventfd written by RequestStop
   uint64_t next_client_id_ = 0;
   uint64_t durable_ = 0;      // from the Syncer
   bool sync_failed_ = false;  // a sync failed: every reply is released (held ones as errors)
