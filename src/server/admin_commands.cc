@@ -142,7 +142,10 @@ namespace {
 
 void FlushCommand(ServerContext* context, Session*, std::vector<std::string>&,
                   RespWriter* out) {
-  Status s = context->db->Flush();
+  Status s = context->commit_pending();
+  if (s.ok()) {
+    s = context->db->Flush();
+  }
   if (!s.ok()) {
     WriteStatusError(s, out);
     return;

@@ -3,19 +3,22 @@
 //
 // All commands run on the event-loop thread, one at a time in arrival order, which is what
 // makes INCR's read-modify-write and MSET's all-or-nothing batch atomic without locks.
-// Writes go to the engine with WriteOptions::sync = false and are visible at once; the server
-// holds the replies until a shared DB::SyncWal covers them (see server.h and docs/server.md).
+// Writes are collected in PendingWrites (visible at once to later commands) and committed by
+// the server with WriteOptions::sync = false; the server holds the replies until a shared
+// DB::SyncWal covers them (see server.h and docs/server.md).
 #ifndef CAIRN_SERVER_COMMANDS_H_
 #define CAIRN_SERVER_COMMANDS_H_
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cairn/db.h"
 #include "server/config.h"
+#include "server/pending_writes.h"
 #include "server/resp_writer.h"
 #include "server/scan_cursors.h"
 
@@ -34,10 +37,13 @@ struct ServerStats {
   uint64_t rejected_connections = 0;
   uint64_t protocol_errors = 0;
   uint64_t connected_clients = 0;
-  uint64_t writes_applied = 0;  // DB writes that returned OK (each one a Write of a batch)
-  uint64_t syncs = 0;           // SyncWal calls completed
+  uint64_t writes_applied = 0;    // write commands executed (each one's writes are pending,
+                                  // then committed; replies are tagged with this count)
+  uint64_t writes_committed = 0;  // writes_applied handed to the engine (DB::Write)
+  uint64_t commits = 0;           // DB::Write calls that committed pending writes
+  uint64_t syncs = 0;             // SyncWal calls completed
   uint64_t sync_failures = 0;
-  uint64_t writes_durable = 0;  // writes_applied covered by a successful sync
+  uint64_t writes_durable = 0;    // writes_applied covered by a successful sync
   std::string sync_error;       // the first failed sync, or empty
   uint16_t port = 0;
 };
@@ -48,6 +54,12 @@ struct ServerContext {
   const ServerConfig* config = nullptr;
   ServerStats* stats = nullptr;
   ScanCursors* cursors = nullptr;
+  PendingWrites* pending = nullptr;
+  // Commits pending writes now (SCAN, DBSIZE and CAIRN.FLUSH read the engine directly).
+  std::function<Status()> commit_pending;
+  // Not OK once a commit or sync failed: writes are refused with it from then on (the engine
+  // is read-only until the server restarts).
+  const Status* write_error = nullptr;
   std::chrono::steady_clock::time_point started;
 };
 

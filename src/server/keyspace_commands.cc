@@ -77,6 +77,11 @@ void ScanCommand(ServerContext* context, Session*, std::vector<std::string>& arg
   if (!ParseScanOptions(args, &options, out)) {
     return;
   }
+  Status committed = context->commit_pending();  // the iterator reads the engine only
+  if (!committed.ok()) {
+    WriteStatusError(committed, out);
+    return;
+  }
   std::unique_ptr<Iterator> it = context->db->NewIterator(ReadOptions());
   cursor == 0 ? it->SeekToFirst() : it->Seek(resume_key);
   std::vector<std::string> keys;
@@ -104,6 +109,11 @@ void ScanCommand(ServerContext* context, Session*, std::vector<std::string>& arg
 // engine keeps no key count, since an overwrite and a new key look alike to a blind Put).
 void DbSizeCommand(ServerContext* context, Session*, std::vector<std::string>&,
                    RespWriter* out) {
+  Status committed = context->commit_pending();  // the iterator reads the engine only
+  if (!committed.ok()) {
+    WriteStatusError(committed, out);
+    return;
+  }
   std::unique_ptr<Iterator> it = context->db->NewIterator(ReadOptions());
   long long count = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -26,11 +26,15 @@ constexpr size_t kDefaultMaxBulkBytes = kMaxValueSizeBytes;  // 64 MiB
 // of a maximal value; it bounds what one connection can make the server buffer.
 constexpr size_t kDefaultMaxRequestBytes = 128u << 20;
 constexpr size_t kMaxRequestBytesCeiling = 128u << 20;
-// An MSET or DEL becomes one WriteBatch; RESP spends at least 4 bytes per argument where the
-// batch spends at most 10 per operation beyond the bytes themselves, so twice the request
-// size always fits in one batch.
-static_assert(2 * kMaxRequestBytesCeiling <= kMaxBatchSizeBytes,
-              "a maximal request must fit in one WriteBatch");
+// Writes executed while a sync runs wait in one pending WriteBatch (pending_writes.h); past
+// this size it is committed at once (the loop then waits for the running sync), so the batch
+// and its read overlay stay bounded. The engine's group-commit size is a natural choice.
+constexpr size_t kPendingCommitBytes = kMaxGroupCommitBytes;  // 4 MiB
+// A Put costs the batch at most 8 bytes beyond its key and value, RESP at least 12 ("$0\r\n"
+// and CRLF for each), so a request's writes never take more batch bytes than the request;
+// the pending batch plus one maximal request must fit in one WriteBatch.
+static_assert(kPendingCommitBytes + kMaxRequestBytesCeiling <= kMaxBatchSizeBytes,
+              "pending writes plus a maximal request must fit in one WriteBatch");
 static_assert(kDefaultMaxBulkBytes <= kDefaultMaxRequestBytes);
 
 // Arguments of one command (Redis allows far more; 1 Mi arguments is ample for MSET/MGET and

@@ -75,11 +75,15 @@ Server::Server(const ServerConfig& config, DB* db)
       db_(db),
       cursors_(kMaxScanCursors, kMaxScanCursorBytes, RandomCursorBase()),
       syncer_(db, config.durability),
-      next_client_id_(kFirstClientId) {
+      next_client_id_(kFirstClientId),
+      pending_(db) {
   context_.db = db_;
   context_.config = &config_;
   context_.stats = &stats_;
   context_.cursors = &cursors_;
+  context_.pending = &pending_;
+  context_.commit_pending = [this] { return CommitPending(); };
+  context_.write_error = &write_error_;
   context_.started = std::chrono::steady_clock::now();
 }
 
@@ -180,10 +184,9 @@ Status Server::Run() {
         OnClientEvent(it->second.get(), events[i].events);
       }
     }
-    // Group commit: one sync request covers every write executed in this iteration (and any
-    // earlier one not yet covered); the Syncer starts it as soon as the previous one ends.
-    syncer_.Request(stats_.writes_applied);
+    EndOfIteration();
   }
+  CommitPending().IgnoreError();  // a failure is logged and reported by EnterFailedState
   if (!connections_.empty()) {
     Log(LogLevel::kWarning, "shutdown: closing " + std::to_string(connections_.size()) +
                                 " connections whose replies were not all sent in time");
@@ -287,6 +290,9 @@ int Server::ProcessInput(Connection* conn) {
       with_held_.insert(conn->id());
     }
     executed++;
+    if (pending_.bytes() >= kPendingCommitBytes) {
+      CommitPending().IgnoreError();  // bounded memory; a failure is handled inside
+    }
   }
   return executed;
 }
@@ -296,26 +302,86 @@ void Server::OnSyncDone() {
   stats_.syncs = outcome.syncs;
   durable_ = outcome.durable;
   stats_.writes_durable = durable_;
-  std::vector<uint64_t> ids(with_held_.begin(), with_held_.end());
-  if (outcome.failed && !sync_failed_) {
-    sync_failed_ = true;
-    stats_.sync_failures++;
-    stats_.sync_error = outcome.error;
-    std::string error;
-    RespWriter(&error, 2).Error(
-        "IOERR WAL sync failed, so the outcome of this request is unknown; the database is "
-        "read-only until restarted: " + outcome.error);
-    for (uint64_t id : ids) {
-      connections_.at(id)->FailHeld(error);
-    }
+  if (outcome.failed) {
+    stats_.sync_failures = 1;
+    EnterFailedState("WAL sync failed: " + outcome.error);
   }
+  release_needed_ = false;
+  ReleaseHeld();
+}
+
+Status Server::CommitPending() {
+  if (pending_.empty()) {
+    return Status::OK();
+  }
+  Status s = pending_.Commit();
+  if (!s.ok()) {
+    EnterFailedState("commit of pending writes failed: " + s.ToString());
+    return s;
+  }
+  stats_.commits++;
+  stats_.writes_committed = stats_.writes_applied;
+  if (config_.durability == Durability::kRelaxed) {
+    release_needed_ = true;  // relaxed replies wait only for the commit
+  }
+  return Status::OK();
+}
+
+void Server::EndOfIteration() {
+  bool relaxed = config_.durability == Durability::kRelaxed;
+  while (true) {
+    // Group commit: while a sync runs, writes keep collecting; when it returns they are
+    // committed together and one sync request covers them all.
+    if (!pending_.empty() && (relaxed || durable_ >= requested_)) {
+      CommitPending().IgnoreError();  // a failure is handled inside
+    }
+    if (!failed_ && stats_.writes_committed > requested_) {
+      requested_ = stats_.writes_committed;
+      syncer_.Request(requested_);
+    }
+    if (!release_needed_) {
+      return;
+    }
+    release_needed_ = false;
+    ReleaseHeld();  // may run buffered commands, which may add pending writes
+  }
+}
+
+void Server::ReleaseHeld() {
+  std::vector<uint64_t> ids(with_held_.begin(), with_held_.end());
   for (uint64_t id : ids) {
-    Connection* conn = connections_.at(id).get();
+    auto it = connections_.find(id);
+    if (it == connections_.end()) {
+      continue;
+    }
+    Connection* conn = it->second.get();
     conn->Release(Released());
     if (!conn->HasHeld()) {
       with_held_.erase(id);
     }
     Service(conn);
+  }
+}
+
+void Server::EnterFailedState(const std::string& cause) {
+  if (failed_) {
+    return;
+  }
+  failed_ = true;
+  release_needed_ = true;
+  stats_.sync_error = cause;
+  write_error_ = Status::IOError("the database is read-only until cairn serve restarts (" +
+                                 cause + ")");
+  Log(LogLevel::kError, cause + "; held replies become errors, writes are refused");
+  std::string error;
+  RespWriter(&error, 2).Error(
+      "IOERR the outcome of this request is unknown, the database is read-only until "
+      "restarted: " + cause);
+  for (uint64_t id : with_held_) {
+    auto it = connections_.find(id);
+    if (it != connections_.end()) {
+      it->second->FailHeld(error);
+    }
   }
 }
 
@@ -391,10 +457,10 @@ void Server::BeginShutdown() {
 }
 
 uint64_t Server::Released() const {
-  if (config_.durability == Durability::kRelaxed || sync_failed_) {
+  if (failed_) {
     return UINT64_MAX;
   }
-  return durable_;
+  return config_.durability == Durability::kRelaxed ? stats_.writes_committed : durable_;
 }
 
 }  // namespace cairn::server

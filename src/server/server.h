@@ -26,6 +26,7 @@
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/connection.h"
+#include "server/pending_writes.h"
 #include "server/scan_cursors.h"
 #include "server/syncer.h"
 
@@ -63,6 +64,16 @@ class Server {
   // Returns how many commands ran.
   int ProcessInput(Connection* conn);
   void OnSyncDone();
+  // Commits pending writes (one DB::Write); on failure enters the failed state.
+  Status CommitPending();
+  // After each loop iteration: commits pending writes when no sync runs (always, in relaxed
+  // mode), requests the next sync, and releases replies.
+  void EndOfIteration();
+  // Moves every releasable held reply to its connection's output and services it.
+  void ReleaseHeld();
+  // A commit or sync failed: the engine is read-only. Held replies become errors and every
+  // later write is refused with `cause`.
+  void EnterFailedState(const std::string& cause);
   // Writes what can be written, closes the connection if done or over its limits, and
   // updates its epoll registration.
   void Service(Connection* conn);
@@ -82,8 +93,13 @@ class Server {
   int signal_fd_ = -1;
   int stop_fd_ = -1;  // eventfd written by RequestStop
   uint64_t next_client_id_ = 0;
-  uint64_t durable_ = 0;      // from the Syncer
-  bool sync_failed_ = false;  // a sync failed: every reply is released (held ones as errors)
+  PendingWrites pending_;
+  Status write_error_;        // see ServerContext::write_error
+  uint64_t requested_ = 0;    // writes (stats_.writes_applied units) the Syncer was asked for
+  uint64_t durable_ = 0;      // writes the Syncer made durable
+  bool failed_ = false;       // a commit or sync failed: replies are released (held ones as
+                              // errors), writes refused
+  bool release_needed_ = false;  // held replies became releasable outside OnSyncDone
   bool shutting_down_ = false;
   std::chrono::steady_clock::time_point shutdown_deadline_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;

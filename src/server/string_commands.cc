@@ -8,21 +8,21 @@
 namespace cairn::server {
 namespace {
 
-// Applies `batch` without waiting for a sync (the server holds the reply until one covers
-// it) and counts it.
-Status ApplyWrite(ServerContext* context, const WriteBatch& batch) {
-  WriteOptions options;
-  options.sync = false;
-  Status s = context->db->Write(options, batch);
-  if (s.ok()) {
-    context->stats->writes_applied++;
+// After a failed commit or sync the engine is read-only: writes are refused at once.
+bool WritesRefused(ServerContext* context, RespWriter* out) {
+  if (context->write_error->ok()) {
+    return false;
   }
-  return s;
+  WriteStatusError(*context->write_error, out);
+  return true;
 }
 
-// Reads key: OK with *found set, or the engine's error.
+// Counts one executed write command; its reply is tagged with the new count.
+void CountWrite(ServerContext* context) { context->stats->writes_applied++; }
+
+// Reads key (pending writes first): OK with *found set, or the engine's error.
 Status Lookup(ServerContext* context, std::string_view key, std::string* value, bool* found) {
-  Status s = context->db->Get(ReadOptions(), key, value);
+  Status s = context->pending->Get(key, value);
   *found = s.ok();
   return s.IsNotFound() ? Status::OK() : s;
 }
@@ -78,7 +78,12 @@ bool ParseSetFlags(const std::vector<std::string>& args, SetFlags* flags, RespWr
 void SetCommand(ServerContext* context, Session*, std::vector<std::string>& args,
                 RespWriter* out) {
   SetFlags flags;
-  if (!ParseSetFlags(args, &flags, out)) {
+  if (!ParseSetFlags(args, &flags, out) || WritesRefused(context, out)) {
+    return;
+  }
+  Status check = PendingWrites::CheckPut(args[1], args[2]);
+  if (!check.ok()) {
+    WriteStatusError(check, out);
     return;
   }
   std::string old_value;
@@ -92,13 +97,8 @@ void SetCommand(ServerContext* context, Session*, std::vector<std::string>& args
   }
   bool apply = !(flags.nx && found) && !(flags.xx && !found);
   if (apply) {
-    WriteBatch batch;
-    batch.Put(args[1], args[2]);
-    Status s = ApplyWrite(context, batch);
-    if (!s.ok()) {
-      WriteStatusError(s, out);
-      return;
-    }
+    context->pending->Put(args[1], args[2]);
+    CountWrite(context);
   }
   if (flags.get) {
     found ? out->Bulk(old_value) : out->Null();
@@ -135,21 +135,27 @@ void MSetCommand(ServerContext* context, Session*, std::vector<std::string>& arg
     out->Error("ERR wrong number of arguments for 'mset' command");
     return;
   }
-  WriteBatch batch;  // one batch: every pair is applied, or none, also across a crash
-  for (size_t i = 1; i < args.size(); i += 2) {
-    batch.Put(args[i], args[i + 1]);
-  }
-  Status s = ApplyWrite(context, batch);
-  if (!s.ok()) {
-    WriteStatusError(s, out);
+  if (WritesRefused(context, out)) {
     return;
   }
+  for (size_t i = 1; i < args.size(); i += 2) {
+    Status check = PendingWrites::CheckPut(args[i], args[i + 1]);
+    if (!check.ok()) {
+      WriteStatusError(check, out);  // nothing of the MSET is applied
+      return;
+    }
+  }
+  // All pairs go into the same pending batch, committed as one atomic WriteBatch.
+  for (size_t i = 1; i < args.size(); i += 2) {
+    context->pending->Put(args[i], args[i + 1]);
+  }
+  CountWrite(context);
   out->SimpleString("OK");
 }
 
 void DelCommand(ServerContext* context, Session*, std::vector<std::string>& args,
                 RespWriter* out) {
-  WriteBatch batch;
+  std::vector<std::string_view> existing;
   std::unordered_set<std::string_view> seen;
   long long deleted = 0;
   std::string value;
@@ -164,16 +170,18 @@ void DelCommand(ServerContext* context, Session*, std::vector<std::string>& args
       return;
     }
     if (found) {
-      batch.Delete(args[i]);
+      existing.push_back(args[i]);
       deleted++;
     }
   }
   if (deleted > 0) {
-    Status s = ApplyWrite(context, batch);
-    if (!s.ok()) {
-      WriteStatusError(s, out);
+    if (WritesRefused(context, out)) {
       return;
     }
+    for (std::string_view key : existing) {
+      context->pending->Delete(key);
+    }
+    CountWrite(context);
   }
   out->Integer(deleted);
 }
@@ -197,6 +205,9 @@ void ExistsCommand(ServerContext* context, Session*, std::vector<std::string>& a
 // INCRBY key delta: an atomic read-modify-write (commands run one at a time).
 void IncrementBy(ServerContext* context, const std::string& key, long long delta,
                  RespWriter* out) {
+  if (WritesRefused(context, out)) {
+    return;
+  }
   std::string value;
   bool found = false;
   Status s = Lookup(context, key, &value, &found);
@@ -214,13 +225,8 @@ void IncrementBy(ServerContext* context, const std::string& key, long long delta
     out->Error("ERR increment or decrement would overflow");
     return;
   }
-  WriteBatch batch;
-  batch.Put(key, std::to_string(result));
-  s = ApplyWrite(context, batch);
-  if (!s.ok()) {
-    WriteStatusError(s, out);
-    return;
-  }
+  context->pending->Put(key, std::to_string(result));
+  CountWrite(context);
   out->Integer(result);
 }
 
