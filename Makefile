@@ -1,12 +1,15 @@
 # Cairn's two commands (see README.md):
-#   make run   install what is missing, build, and start the cairn shell on ./cairn-data
+#   make run   install what is missing, build, and start `cairn serve` (Redis protocol) on
+#              127.0.0.1:7379 with ./cairn-data (`make shell` starts the cairn shell instead)
 #   make test  install what is missing, build, and run the whole test suite with ctest
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 DATA_DIR ?= ./cairn-data
 JOBS ?= 2
 
-.PHONY: all deps configure build run test clean
+PORT ?= 7379
+
+.PHONY: all deps configure build run shell test clean
 
 all: build
 
@@ -19,8 +22,15 @@ configure: deps
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
+# --- cairn serve (docs/server.md) ---
 run: build
+	@echo "cairn serve: database $(DATA_DIR), listening on 127.0.0.1:$(PORT)"
+	@echo "connect with:  redis-cli -p $(PORT)     (Ctrl-C stops the server cleanly)"
+	$(BUILD_DIR)/cairn serve --db $(DATA_DIR) --port $(PORT)
+
+shell: build
 	$(BUILD_DIR)/cairn shell --db $(DATA_DIR)
+# --- end of the cairn serve block ---
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
