@@ -187,6 +187,9 @@ Status Server::Run() {
     EndOfIteration();
   }
   CommitPending().IgnoreError();  // a failure is logged and reported by EnterFailedState
+  if (!failed_) {
+    syncer_.Request(stats_.writes_committed);  // the final sync in Stop covers everything
+  }
   if (!connections_.empty()) {
     Log(LogLevel::kWarning, "shutdown: closing " + std::to_string(connections_.size()) +
                                 " connections whose replies were not all sent in time");
