@@ -28,11 +28,12 @@ Connection::Io Connection::ReadSome() {
     in_.erase(0, in_start_);
     in_start_ = 0;
   }
-  size_t old_size = in_.size();
-  in_.resize(old_size + kReadChunkBytes);
-  ssize_t n = read(fd_, in_.data() + old_size, kReadChunkBytes);
-  in_.resize(old_size + (n > 0 ? static_cast<size_t>(n) : 0));
+  // Read into a stack buffer and append only what arrived: resizing the string first would
+  // zero-fill a whole chunk on every read.
+  char chunk[kReadChunkBytes];
+  ssize_t n = read(fd_, chunk, sizeof(chunk));
   if (n > 0) {
+    in_.append(chunk, static_cast<size_t>(n));
     return Io::kOk;
   }
   if (n == 0) {

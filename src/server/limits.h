@@ -72,6 +72,12 @@ constexpr uint64_t kScanMaxCount = 100000;
 constexpr size_t kMaxScanCursors = 16384;
 constexpr size_t kMaxScanCursorBytes = 64u << 20;
 
+// Durable mode: after a sync releases replies, the next commit waits up to this long (and at
+// most half the last sync's duration) for the released clients to send their next requests,
+// so one sync covers them too. Without it the clients settle into two groups that alternate
+// between syncs, each sync covering only half of them. Ends early once all have sent.
+constexpr int kMaxGatherMicros = 1000;
+
 // --durability relaxed: writes are synced in the background this often (Redis' everysec).
 constexpr int kRelaxedSyncIntervalMs = 1000;
 

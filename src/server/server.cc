@@ -148,14 +148,24 @@ Status Server::Run() {
                            (config_.requirepass.empty() ? "" : ", password required"));
   epoll_event events[kEpollMaxEvents];
   while (true) {
-    int timeout_ms = -1;
+    auto now = std::chrono::steady_clock::now();
+    std::chrono::microseconds timeout(-1);
     if (shutting_down_) {
-      if (connections_.empty() || std::chrono::steady_clock::now() >= shutdown_deadline_) {
+      if (connections_.empty() || now >= shutdown_deadline_) {
         break;
       }
-      timeout_ms = kShutdownPollMs;
+      timeout = std::chrono::milliseconds(kShutdownPollMs);
     }
-    int n = epoll_wait(epoll_fd_, events, kEpollMaxEvents, timeout_ms);
+    if (!gather_waiting_.empty()) {
+      auto left = std::chrono::duration_cast<std::chrono::microseconds>(gather_deadline_ - now);
+      left = std::max(left, std::chrono::microseconds(0));
+      timeout = timeout.count() < 0 ? left : std::min(timeout, left);
+    }
+    timespec wait{};
+    wait.tv_sec = static_cast<time_t>(timeout.count() / 1000000);
+    wait.tv_nsec = static_cast<long>(timeout.count() % 1000000) * 1000;
+    int n = epoll_pwait2(epoll_fd_, events, kEpollMaxEvents, timeout.count() < 0 ? nullptr : &wait,
+                         nullptr);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -293,6 +303,7 @@ int Server::ProcessInput(Connection* conn) {
       with_held_.insert(conn->id());
     }
     executed++;
+    gather_waiting_.erase(conn->id());  // it answered: no need to wait for it
     if (pending_.bytes() >= kPendingCommitBytes) {
       CommitPending().IgnoreError();  // bounded memory; a failure is handled inside
     }
@@ -310,7 +321,19 @@ void Server::OnSyncDone() {
     EnterFailedState("WAL sync failed: " + outcome.error);
   }
   release_needed_ = false;
+  std::vector<uint64_t> held_before(with_held_.begin(), with_held_.end());
   ReleaseHeld();
+  // Wait a moment for the clients just answered, so the next sync covers their next writes.
+  gather_waiting_.clear();
+  if (!failed_) {
+    for (uint64_t id : held_before) {
+      if (connections_.count(id) != 0 && with_held_.count(id) == 0) {
+        gather_waiting_.insert(id);
+      }
+    }
+    auto window = std::min<uint64_t>(kMaxGatherMicros, outcome.last_sync_micros / 2);
+    gather_deadline_ = std::chrono::steady_clock::now() + std::chrono::microseconds(window);
+  }
 }
 
 Status Server::CommitPending() {
@@ -335,7 +358,11 @@ void Server::EndOfIteration() {
   while (true) {
     // Group commit: while a sync runs, writes keep collecting; when it returns they are
     // committed together and one sync request covers them all.
-    if (!pending_.empty() && (relaxed || durable_ >= requested_)) {
+    if (!gather_waiting_.empty() && std::chrono::steady_clock::now() >= gather_deadline_) {
+      gather_waiting_.clear();
+    }
+    bool sync_idle = durable_ >= requested_ && gather_waiting_.empty();
+    if (!pending_.empty() && (relaxed || sync_idle)) {
       CommitPending().IgnoreError();  // a failure is handled inside
     }
     if (!failed_ && stats_.writes_committed > requested_) {
@@ -434,6 +461,7 @@ void Server::CloseConnection(Connection* conn, const char* why) {
   Log(LogLevel::kDebug, "client " + std::to_string(id) + " (" + conn->peer() + "): " + why);
   // Closing the socket removes it from the epoll set.
   with_held_.erase(id);
+  gather_waiting_.erase(id);
   connections_.erase(id);
   stats_.connected_clients = connections_.size();
 }

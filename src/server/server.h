@@ -100,6 +100,10 @@ class Server {
   bool failed_ = false;       // a commit or sync failed: replies are released (held ones as
                               // errors), writes refused
   bool release_needed_ = false;  // held replies became releasable outside OnSyncDone
+  // Gathering (see kMaxGatherMicros): connections released by the last sync that have not
+  // sent a command since, and when the gathering ends at the latest.
+  std::unordered_set<uint64_t> gather_waiting_;
+  std::chrono::steady_clock::time_point gather_deadline_;
   bool shutting_down_ = false;
   std::chrono::steady_clock::time_point shutdown_deadline_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;

@@ -72,10 +72,14 @@ void Syncer::Run() {
     if (has_work()) {
       uint64_t target = requested_;
       lock.unlock();
+      auto start = std::chrono::steady_clock::now();
       // Every write counted in `target` returned before this call, so SyncWal covers it.
       Status s = db_->SyncWal();
+      auto took = std::chrono::steady_clock::now() - start;
       lock.lock();
       outcome_.syncs++;
+      outcome_.last_sync_micros = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(took).count());
       if (s.ok()) {
         outcome_.durable = std::max(outcome_.durable, target);
       } else {

@@ -47,6 +47,7 @@ class Syncer {
   struct Outcome {
     uint64_t durable = 0;  // every write counted up to this is durable
     uint64_t syncs = 0;    // SyncWal calls finished
+    uint64_t last_sync_micros = 0;  // how long the latest SyncWal took
     bool failed = false;
     std::string error;     // the failed sync's status, if failed
   };
