@@ -82,6 +82,10 @@ void AddServeCommand(CLI::App* app, int* exit_code) {
   serve->add_option("--output-hard-limit-bytes", config->output_hard_limit_bytes,
                     "close a client whose unsent replies exceed this")
       ->capture_default_str();
+  serve->add_option("--group-commit-wait-us", config->gather_micros,
+                    "durable mode: after a sync, wait up to this long (and at most half a sync) "
+                    "for the clients it answered, so the next sync covers them too; 0: never")
+      ->capture_default_str();
   serve->add_option("--log-level", *log_level, "debug, info, warning or error")
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
       ->capture_default_str();

@@ -42,6 +42,7 @@ struct ServerStats {
   uint64_t writes_committed = 0;  // writes_applied handed to the engine (DB::Write)
   uint64_t commits = 0;           // DB::Write calls that committed pending writes
   uint64_t syncs = 0;             // SyncWal calls completed
+  uint64_t sync_micros = 0;       // time spent in them, in total
   uint64_t sync_failures = 0;
   uint64_t writes_durable = 0;    // writes_applied covered by a successful sync
   std::string sync_error;       // the first failed sync, or empty

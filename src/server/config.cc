@@ -49,6 +49,10 @@ Status ValidateConfig(const ServerConfig& config) {
     return Status::InvalidArgument("--max-args must be in [1, " +
                                    std::to_string(kDefaultMaxArgs) + "]");
   }
+  if (config.gather_micros < 0 || config.gather_micros > kMaxGatherMicros) {
+    return Status::InvalidArgument("--group-commit-wait-us must be in [0, " +
+                                   std::to_string(kMaxGatherMicros) + "]");
+  }
   if (config.output_soft_limit_bytes < 1024 ||
       config.output_hard_limit_bytes < config.output_soft_limit_bytes) {
     return Status::InvalidArgument(

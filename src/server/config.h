@@ -38,6 +38,9 @@ struct ServerConfig {
   size_t max_args = kDefaultMaxArgs;
   size_t output_soft_limit_bytes = kDefaultOutputSoftLimitBytes;
   size_t output_hard_limit_bytes = kDefaultOutputHardLimitBytes;
+  // Durable mode: how long the next commit may wait for clients just answered by a sync
+  // (see kDefaultGatherMicros); at most half the last sync's duration. 0: never wait.
+  int gather_micros = kDefaultGatherMicros;
   LogLevel log_level = LogLevel::kInfo;
   // If non-empty, the bound port is written to this file once listening (for tests and
   // scripts that start the server on port 0).

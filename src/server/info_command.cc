@@ -53,6 +53,12 @@ void PersistenceSection(ServerContext* context, std::string* text) {
                             : static_cast<double>(stats.writes_durable) /
                                   static_cast<double>(stats.syncs));
   AddLine(text, "writes_per_sync", ratio);
+  snprintf(ratio, sizeof(ratio), "%.0f",
+           stats.syncs == 0 ? 0.0
+                            : static_cast<double>(stats.sync_micros) /
+                                  static_cast<double>(stats.syncs));
+  AddLine(text, "sync_micros_avg", ratio);
+  AddLine(text, "commits", std::to_string(stats.commits));
   AddLine(text, "sync_failures", std::to_string(stats.sync_failures));
   AddLine(text, "read_only", stats.sync_error.empty() ? "0" : "1");
   AddLine(text, "last_sync_error", stats.sync_error);

@@ -75,8 +75,10 @@ constexpr size_t kMaxScanCursorBytes = 64u << 20;
 // Durable mode: after a sync releases replies, the next commit waits up to this long (and at
 // most half the last sync's duration) for the released clients to send their next requests,
 // so one sync covers them too. Without it the clients settle into two groups that alternate
-// between syncs, each sync covering only half of them. Ends early once all have sent.
-constexpr int kMaxGatherMicros = 1000;
+// between syncs, each sync covering only half of them. Ends early once all have sent. The
+// default of --group-commit-wait-us; 0 disables the wait.
+constexpr int kDefaultGatherMicros = 1000;
+constexpr int kMaxGatherMicros = 100000;
 
 // --durability relaxed: writes are synced in the background this often (Redis' everysec).
 constexpr int kRelaxedSyncIntervalMs = 1000;

@@ -166,12 +166,18 @@ Status Server::Run() {
     wait.tv_nsec = static_cast<long>(timeout.count() % 1000000) * 1000;
     int n = epoll_pwait2(epoll_fd_, events, kEpollMaxEvents, timeout.count() < 0 ? nullptr : &wait,
                          nullptr);
+    if (n < 0 && errno == ENOSYS) {  // kernels before 5.11: millisecond timeouts, rounded up
+      int timeout_ms = timeout.count() < 0 ? -1 : static_cast<int>((timeout.count() + 999) / 1000);
+      n = epoll_wait(epoll_fd_, events, kEpollMaxEvents, timeout_ms);
+    }
     if (n < 0) {
       if (errno == EINTR) {
         continue;
       }
       return Errno("epoll_wait");
     }
+    auto busy_start = std::chrono::steady_clock::now();
+    uint64_t commands_before = stats_.commands_processed;
     for (int i = 0; i < n; i++) {
       uint64_t tag = events[i].data.u64;
       if (tag == kListenerTag) {
@@ -195,6 +201,16 @@ Status Server::Run() {
       }
     }
     EndOfIteration();
+    uint64_t commands = stats_.commands_processed - commands_before;
+    if (commands > 0) {
+      double micros = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - busy_start)
+                                              .count()) /
+                      static_cast<double>(commands);
+      exec_micros_per_command_ = exec_micros_per_command_ == 0
+                                     ? micros
+                                     : 0.9 * exec_micros_per_command_ + 0.1 * micros;
+    }
   }
   CommitPending().IgnoreError();  // a failure is logged and reported by EnterFailedState
   if (!failed_) {
@@ -313,7 +329,9 @@ int Server::ProcessInput(Connection* conn) {
 
 void Server::OnSyncDone() {
   Syncer::Outcome outcome = syncer_.Poll();
+  uint64_t synced_writes = outcome.durable - durable_;
   stats_.syncs = outcome.syncs;
+  stats_.sync_micros = outcome.total_sync_micros;
   durable_ = outcome.durable;
   stats_.writes_durable = durable_;
   if (outcome.failed) {
@@ -323,15 +341,20 @@ void Server::OnSyncDone() {
   release_needed_ = false;
   std::vector<uint64_t> held_before(with_held_.begin(), with_held_.end());
   ReleaseHeld();
-  // Wait a moment for the clients just answered, so the next sync covers their next writes.
+  // Wait a moment for the clients just answered, so the next sync covers their next writes
+  // too. That pays only while executing their requests is short next to a sync: otherwise
+  // the loop is better off executing one group while the other group's sync runs.
   gather_waiting_.clear();
-  if (!failed_) {
+  double expected_exec_micros = exec_micros_per_command_ * static_cast<double>(synced_writes);
+  bool worth_it = expected_exec_micros < static_cast<double>(outcome.last_sync_micros) / 2;
+  if (!failed_ && config_.gather_micros > 0 && worth_it) {
     for (uint64_t id : held_before) {
       if (connections_.count(id) != 0 && with_held_.count(id) == 0) {
         gather_waiting_.insert(id);
       }
     }
-    auto window = std::min<uint64_t>(kMaxGatherMicros, outcome.last_sync_micros / 2);
+    auto window = std::min<uint64_t>(static_cast<uint64_t>(config_.gather_micros),
+                                     outcome.last_sync_micros / 2);
     gather_deadline_ = std::chrono::steady_clock::now() + std::chrono::microseconds(window);
   }
 }

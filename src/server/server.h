@@ -104,6 +104,9 @@ class Server {
   // sent a command since, and when the gathering ends at the latest.
   std::unordered_set<uint64_t> gather_waiting_;
   std::chrono::steady_clock::time_point gather_deadline_;
+  // Loop time per command executed (moving average, microseconds): decides whether waiting
+  // for a released group pays (see OnSyncDone).
+  double exec_micros_per_command_ = 0;
   bool shutting_down_ = false;
   std::chrono::steady_clock::time_point shutdown_deadline_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;

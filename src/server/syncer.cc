@@ -80,6 +80,7 @@ void Syncer::Run() {
       outcome_.syncs++;
       outcome_.last_sync_micros = static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+      outcome_.total_sync_micros += outcome_.last_sync_micros;
       if (s.ok()) {
         outcome_.durable = std::max(outcome_.durable, target);
       } else {

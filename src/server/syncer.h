@@ -48,6 +48,7 @@ class Syncer {
     uint64_t durable = 0;  // every write counted up to this is durable
     uint64_t syncs = 0;    // SyncWal calls finished
     uint64_t last_sync_micros = 0;  // how long the latest SyncWal took
+    uint64_t total_sync_micros = 0;  // how long all of them took
     bool failed = false;
     std::string error;     // the failed sync's status, if failed
   };
