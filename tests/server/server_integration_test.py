@@ -140,6 +140,28 @@ def test_pipelining_keeps_order(env):
     check(b"errors: 0, replies: 1000" in out.stdout, "redis-cli --pipe: %r" % out.stdout)
 
 
+def test_pipelined_commands_see_each_others_writes(env):
+    # One pipeline, so every command runs while earlier writes may still be pending (not yet
+    # committed to the engine): each must see the ones before it.
+    c = Client(env.port)
+    script = [(("SET", "ov", "1"), b"OK"), (("INCR", "ov"), 2), (("INCRBY", "ov", "10"), 12),
+              (("GET", "ov"), b"12"), (("SET", "ov", "x", "NX"), None),
+              (("SET", "ov", "y", "XX", "GET"), b"12"), (("DEL", "ov", "ov"), 1),
+              (("EXISTS", "ov"), 0), (("GET", "ov"), None), (("DEL", "ov"), 0),
+              (("MSET", "ov1", "a", "ov2", "b"), b"OK"), (("MGET", "ov1", "ov2", "ov"), [b"a", b"b", None]),
+              (("SET", "ov", "z", "NX"), b"OK"), (("DECR", "ov"), None)]
+    c.send_raw(b"".join(encode(*command) for command, _ in script))
+    for command, want in script:
+        got = c.read_reply()
+        if command[0] == "DECR":
+            check(is_error(got, "not an integer"), "DECR of a non-number: %r" % got)
+        else:
+            check_eq(got, want, " ".join(command))
+    scan = c.call("SCAN", "0", "MATCH", "ov*", "COUNT", "100000")
+    check_eq(sorted(scan[1]), [b"ov", b"ov1", b"ov2"], "SCAN sees committed pipeline writes")
+    c.close()
+
+
 def test_many_connections_incr_is_atomic(env):
     threads, per_thread = 100, 40
     errors = []
@@ -312,7 +334,8 @@ def signal_int():
 
 
 SHARED_TESTS = [test_string_commands_with_redis_cli, test_admin_commands, test_scan_and_dbsize,
-                test_pipelining_keeps_order, test_many_connections_incr_is_atomic,
+                test_pipelining_keeps_order, test_pipelined_commands_see_each_others_writes,
+                test_many_connections_incr_is_atomic,
                 test_random_bytes, test_huge_bulk_and_multibulk_lengths,
                 test_partial_frames_from_a_slow_writer, test_slow_reader_does_not_block_others]
 OWN_SERVER_TESTS = [test_max_clients, test_requirepass_and_protected_mode,
