@@ -241,6 +241,17 @@ def test_partial_frames_from_a_slow_writer(env):
     check_eq(c.read_reply(), b"x" * 100, "GET sent in pieces")
 
 
+def test_large_values_round_trip(env):
+    c = Client(env.port, timeout=60)
+    value = bytes(random.Random(env.seed).getrandbits(8) for _ in range(4096)) * 5120  # 20 MiB
+    check_eq(c.call("SET", "large", value), b"OK", "SET 20 MiB")
+    check_eq(c.call("GET", "large"), value, "GET 20 MiB")
+    too_big = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % (64 * 1024 * 1024 + 1)
+    c.send_raw(too_big)
+    check(is_error(c.read_reply(), "invalid bulk length"), "value over 64 MiB refused")
+    check(c.closed_by_server(), "closed after an oversized value")
+
+
 def test_slow_reader_does_not_block_others(env):
     value = b"y" * (256 * 1024)
     c = Client(env.port)
@@ -337,7 +348,8 @@ SHARED_TESTS = [test_string_commands_with_redis_cli, test_admin_commands, test_s
                 test_pipelining_keeps_order, test_pipelined_commands_see_each_others_writes,
                 test_many_connections_incr_is_atomic,
                 test_random_bytes, test_huge_bulk_and_multibulk_lengths,
-                test_partial_frames_from_a_slow_writer, test_slow_reader_does_not_block_others]
+                test_partial_frames_from_a_slow_writer, test_large_values_round_trip,
+                test_slow_reader_does_not_block_others]
 OWN_SERVER_TESTS = [test_max_clients, test_requirepass_and_protected_mode,
                     test_sigterm_is_graceful_and_data_survives]
 
