@@ -1,5 +1,6 @@
 # Cairn's two commands (see README.md):
-#   make run   install what is missing, build, and start the cairn shell on ./cairn-data
+#   make run   install what is missing, build, and start `cairn serve` (Redis protocol) on
+#              127.0.0.1:7379 with ./cairn-data (`make shell` starts the cairn shell instead)
 #   make test  install what is missing, build, and run the whole test suite with ctest
 #   make fuzz  build the libFuzzer targets (clang) and run each FUZZ_SECONDS (docs/fuzzing.md)
 BUILD_DIR ?= build
@@ -10,7 +11,9 @@ JOBS ?= 2
 CRASHTEST_SECONDS ?= 600
 CRASHTEST_MODE ?= blackbox
 
-.PHONY: all deps configure build run test clean crashtest fuzz
+PORT ?= 7379
+
+.PHONY: all deps configure build run shell test clean crashtest fuzz
 
 all: build
 
@@ -23,8 +26,15 @@ configure: deps
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
+# --- cairn serve (docs/server.md) ---
 run: build
+	@echo "cairn serve: database $(DATA_DIR), listening on 127.0.0.1:$(PORT)"
+	@echo "connect with:  redis-cli -p $(PORT)     (Ctrl-C stops the server cleanly)"
+	$(BUILD_DIR)/cairn serve --db $(DATA_DIR) --port $(PORT)
+
+shell: build
 	$(BUILD_DIR)/cairn shell --db $(DATA_DIR)
+# --- end of the cairn serve block ---
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)

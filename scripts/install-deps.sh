@@ -15,6 +15,10 @@ packages=(
   python3           # the process crash test driver
   clang             # fuzzing: libFuzzer targets in fuzz/ (make fuzz, .ci/run)
   libclang-rt-14-dev  # fuzzing: libFuzzer and the sanitizer runtimes for clang 14
+  # --- cairn serve (docs/server.md) ---
+  redis-tools       # redis-cli and redis-benchmark: server tests and bench/redis_compare.sh
+  redis-server      # the peer in bench/redis_compare.sh
+  libhiredis-dev    # tests/server/hiredis_client_test.cc
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli_commands.h"
+#include "serve_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"cairn: a crash-safe embedded key/value store"};
@@ -75,6 +76,8 @@ int main(int argc, char** argv) {
   CLI::App* shell = app.add_subcommand("shell", "interactive prompt: put/get/del/scan/stats");
   add_db(shell);
   shell->callback([&] { exit_code = cairn::cli::Shell(db, std::cin, isatty(STDIN_FILENO) != 0); });
+
+  cairn::cli::AddServeCommand(&app, &exit_code);  // the Redis-protocol server
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;
