@@ -13,6 +13,13 @@ packages=(
   liblz4-dev        # segment block compression
   libzstd-dev
   python3           # the process crash test driver
+  # peer_bench (bench/peer/): the peers Cairn is measured against, and the plots
+  librocksdb-dev    # RocksDB peer
+  libleveldb-dev    # LevelDB peer
+  liblmdb-dev       # LMDB peer
+  libsqlite3-dev    # SQLite peer (WAL mode)
+  libwiredtiger-dev # WiredTiger peer
+  gnuplot-nox       # PNG plots of the benchmark report
 )
 
 missing=()
