@@ -16,6 +16,10 @@
 namespace cairn_bench {
 namespace {
 
+// Every thread of a durable run makes at least this many puts, so each takes part in several
+// commit groups even when durable_ops / threads is smaller.
+constexpr int kMinDurableOpsPerThread = 4;
+
 double LogicalBytes(const PeerFlags& flags) {
   return static_cast<double>(flags.num) * (16.0 + flags.value_size);
 }
@@ -75,7 +79,7 @@ bool FillOnce(const PeerFlags& flags, const std::string& name, int run) {
 
 // Synced puts of random keys from `threads` threads.
 bool DurableOnce(const PeerFlags& flags, const std::string& name, int threads, int run) {
-  int per_thread = std::max(20, flags.durable_ops / threads);
+  int per_thread = std::max(kMinDurableOpsPerThread, flags.durable_ops / threads);
   Values values(flags.value_size);
   std::vector<double> latencies;
   double seconds = 0;
