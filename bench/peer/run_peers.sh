@@ -35,8 +35,8 @@ if [[ $quick -eq 1 ]]; then
   SIZES=(--repeat 1 --num 50000 --reads 50000 --durable-ops 200 --recovery-mb 16
          --load-mb 8 --fill-buffer-bytes 2097152 --before-s 1)
 else
-  SIZES=(--repeat 3 --num 300000 --reads 200000 --durable-ops 600 --recovery-mb 64
-         --load-mb 48 --fill-buffer-bytes 8388608 --before-s 2)
+  SIZES=(--repeat 3 --num 200000 --reads 200000 --durable-ops 600 --recovery-mb 64
+         --load-mb 32 --fill-buffer-bytes 8388608 --before-s 2)
 fi
 
 {
