@@ -44,7 +44,25 @@ void MakeSmoke(PeerFlags* f) {
   f->recovery_mb = 2;
   f->stall_load_mb = 2;
   f->stall_before_s = 0.2;
+  f->stall_after_s = 0.05;
   f->stall_rate = 2000;
+}
+
+// Runs one workload subcommand (or, for "smoke", all of them at tiny sizes).
+int Run(const std::string& cmd, PeerFlags flags) {
+  if (cmd == "physical") return PhysicalLimits(flags);
+  if (cmd == "fill") return FillWorkloads(flags);
+  if (cmd == "durable") return DurableWorkload(flags);
+  if (cmd == "read") return ReadWorkloads(flags);
+  if (cmd == "recovery") return RecoveryWorkload(flags);
+  if (cmd == "stall") return StallWorkload(flags);
+  MakeSmoke(&flags);
+  for (int (*w)(const PeerFlags&) : {PhysicalLimits, FillWorkloads, DurableWorkload,
+                                     ReadWorkloads, RecoveryWorkload, StallWorkload}) {
+    if (int rc = w(flags); rc != 0) return rc;
+  }
+  std::printf("# smoke: every workload ran on every engine and read back correct data\n");
+  return 0;
 }
 
 }  // namespace
@@ -74,7 +92,6 @@ int main(int argc, char** argv) {
     c->add_option("--seed", flags.seed, "key order seed");
     return c;
   };
-  int rc = 0;
   add("physical", "fdatasync latency, sequential bandwidth");
   add("fill", "fillseq, fillrandom, overwrite, space amplification");
   add("durable", "synced puts by thread count, beside raw group-commit logs");
@@ -107,17 +124,5 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = app.get_subcommands().front()->get_name();
   if (cmd == "crashfill") return CrashFill(crash_engine, flags.dir, crash_mb);
-  if (cmd == "physical") return PhysicalLimits(flags);
-  if (cmd == "fill") return FillWorkloads(flags);
-  if (cmd == "durable") return DurableWorkload(flags);
-  if (cmd == "read") return ReadWorkloads(flags);
-  if (cmd == "recovery") return RecoveryWorkload(flags);
-  if (cmd == "stall") return StallWorkload(flags);
-  MakeSmoke(&flags);
-  for (int (*w)(const PeerFlags&) : {PhysicalLimits, FillWorkloads, DurableWorkload,
-                                     ReadWorkloads, RecoveryWorkload, StallWorkload}) {
-    if ((rc = w(flags)) != 0) return rc;
-  }
-  std::printf("# smoke: every workload ran on every engine and read back correct data\n");
-  return rc;
+  return Run(cmd, flags);
 }

@@ -3,9 +3,10 @@
 //   readseq            one scan over every key (also warms the caches);
 //   readrandom         1 thread, `reads` Gets of uniformly random keys, every value checked;
 //                      cache=big: the engine's cache holds all data (4x the logical size);
-//                      cache=small: the data is kReadSmallCacheRatio times the engine's cache
-//                      (the OS page cache stays warm: this measures the engine's own cache
-//                      misses, not the disk's; LMDB has no cache of its own);
+//                      cache=small: the engine's cache is 1/kReadSmallCacheRatio of the data,
+//                      but at least kMinCacheBytes (the OS page cache stays warm: this
+//                      measures the engine's own cache misses, not the disk's; LMDB has no
+//                      cache of its own);
 //   seekrandom         `reads` seeks to a random key, each followed by 10 nexts.
 #include <random>
 

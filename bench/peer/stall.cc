@@ -20,8 +20,6 @@ namespace {
 
 constexpr size_t kStallLoadBatch = 100;
 constexpr double kCsvBucketMs = 20;
-// The writer keeps going this long after the compaction returned.
-constexpr double kStallAfterS = 0.5;
 
 struct Sample {
   double t_s;
@@ -49,6 +47,27 @@ void WriteCsv(const std::string& path, const std::vector<Sample>& samples) {
     std::fprintf(f, "%.3f %.1f %d\n", bucket * kCsvBucketMs / 1e3, worst, during ? 1 : 0);
   }
   std::fclose(f);
+}
+
+// The loader: stall_load_mb MiB of random keys in batches, then a full compaction. Stops early
+// when the writer failed. *load_s receives the duration of the load alone.
+bool LoadAndCompact(Engine* e, const PeerFlags& flags, const Values& values, int run,
+                    const std::atomic<bool>& failed, double* load_s) {
+  auto start = Clock::now();
+  uint64_t load_keys = (flags.stall_load_mb << 20) / (16 + static_cast<uint64_t>(flags.value_size));
+  std::mt19937_64 rng(flags.seed + static_cast<uint64_t>(run));
+  std::vector<KeyValue> batch;
+  bool ok = true;
+  for (uint64_t i = 0; ok && i < load_keys && !failed; i++) {
+    uint64_t k = rng() % (flags.num * 4);
+    batch.emplace_back(Key(k), std::string(values.For(k)));
+    if (batch.size() == kStallLoadBatch) {
+      ok = Check(e->Write(batch, false), e->Name() + " stall load");
+      batch.clear();
+    }
+  }
+  *load_s = Seconds(Clock::now() - start);
+  return ok && Check(e->Compact(), e->Name() + " stall compact");
 }
 
 bool StallOnce(const PeerFlags& flags, const std::string& name, int run) {
@@ -80,23 +99,11 @@ bool StallOnce(const PeerFlags& flags, const std::string& name, int run) {
   std::this_thread::sleep_for(std::chrono::duration<double>(flags.stall_before_s));
   during = true;
   auto load_start = Clock::now();
-  uint64_t load_keys = (flags.stall_load_mb << 20) / (16 + static_cast<uint64_t>(flags.value_size));
-  std::mt19937_64 rng(flags.seed + static_cast<uint64_t>(run));
-  std::vector<KeyValue> batch;
-  bool ok = true;
-  for (uint64_t i = 0; ok && i < load_keys && !failed; i++) {
-    uint64_t k = rng() % (flags.num * 4);
-    batch.emplace_back(Key(k), std::string(values.For(k)));
-    if (batch.size() == kStallLoadBatch) {
-      ok = Check(e->Write(batch, false), name + " stall load");
-      batch.clear();
-    }
-  }
-  double load_s = Seconds(Clock::now() - load_start);
-  ok = ok && Check(e->Compact(), name + " stall compact");
+  double load_s = 0;
+  bool ok = LoadAndCompact(e.get(), flags, values, run, failed, &load_s);
   double total_s = Seconds(Clock::now() - load_start);
   during = false;
-  std::this_thread::sleep_for(std::chrono::duration<double>(kStallAfterS));
+  std::this_thread::sleep_for(std::chrono::duration<double>(flags.stall_after_s));
   stop = true;
   writer.join();
   if (!ok || failed) return false;

@@ -29,6 +29,7 @@ struct PeerFlags {
   uint64_t stall_load_mb = 128;       // bulk load while the latency writer runs
   double stall_rate = 20000;          // latency writer's puts per second
   double stall_before_s = 2;          // seconds measured before the load starts
+  double stall_after_s = 0.5;         // the writer keeps going this long after the compaction
   std::string csv_prefix;             // stall: PREFIX-ENGINE.csv per engine (last run)
   uint64_t seed = 1;
 };
