@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     c->add_option("--reads", flags.reads, "Gets and seeks per read run");
     c->add_option("--threads", threads, "durable: comma-separated thread counts");
     c->add_option("--durable-ops", flags.durable_ops, "durable: puts per run");
+    c->add_option("--raw-logs", flags.raw_logs, "durable: also run the raw logs (default true)");
     c->add_option("--recovery-mb", flags.recovery_mb, "recovery: MiB of log before the crash");
     c->add_option("--load-mb", flags.stall_load_mb, "stall: MiB loaded during the measurement");
     c->add_option("--rate", flags.stall_rate, "stall: writer puts per second");

@@ -24,6 +24,7 @@ struct PeerFlags {
   size_t fill_buffer_bytes = 16u << 20;  // write buffer in the fill workloads
   uint64_t reads = 200000;            // Gets / seeks per read workload run
   std::vector<int> threads = {1, 4, 16, 64};
+  bool raw_logs = true;               // durable: also run the raw logs (off: for profiling)
   int durable_ops = 2000;             // durable puts per run (at least 4 per thread)
   uint64_t recovery_mb = 128;         // log written before the crash
   uint64_t stall_load_mb = 128;       // bulk load while the latency writer runs

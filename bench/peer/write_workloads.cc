@@ -133,8 +133,10 @@ int FillWorkloads(const PeerFlags& flags) {
 
 int DurableWorkload(const PeerFlags& flags) {
   std::vector<std::string> names = flags.engines;
-  names.push_back("ideal_log");
-  names.push_back("raw_log");
+  if (flags.raw_logs) {
+    names.push_back("ideal_log");
+    names.push_back("raw_log");
+  }
   for (int threads : flags.threads) {
     for (int run = 1; run <= flags.repeat; run++) {
       for (const std::string& name : names) {
