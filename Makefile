@@ -13,7 +13,7 @@ CRASHTEST_MODE ?= blackbox
 
 PORT ?= 7379
 
-.PHONY: all deps configure build run shell test clean crashtest fuzz
+.PHONY: all deps configure build run shell test clean crashtest fuzz bench bench-quick bench-build
 
 all: build
 
@@ -55,3 +55,21 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/run-fuzz.sh
 # --- end fuzzing ---
+
+# --- peer benchmarks (bench/peer/, docs/benchmarks.md "Peers") ---
+# make bench        Cairn against RocksDB, LevelDB, LMDB, SQLite and WiredTiger, 3 interleaved
+#                   repetitions, physical limits in the same run (~15-20 min); report in
+#                   $(BENCH_OUT)/peers.md with PNG plots
+# make bench-quick  the same at small sizes, once (< 2 min)
+BENCH_SCRATCH ?= ./bench-scratch
+BENCH_OUT ?= ./bench-results
+
+bench-build: configure
+	cmake --build $(BUILD_DIR) --target peer_bench -j$(JOBS)
+
+bench: bench-build
+	bench/peer/run_peers.sh $(BUILD_DIR)/peer_bench $(BENCH_SCRATCH) $(BENCH_OUT)
+
+bench-quick: bench-build
+	bench/peer/run_peers.sh --quick $(BUILD_DIR)/peer_bench $(BENCH_SCRATCH) $(BENCH_OUT)-quick
+# --- end peer benchmarks ---

@@ -19,6 +19,13 @@ packages=(
   redis-tools       # redis-cli and redis-benchmark: server tests and bench/redis_compare.sh
   redis-server      # the peer in bench/redis_compare.sh
   libhiredis-dev    # tests/server/hiredis_client_test.cc
+  # peer_bench (bench/peer/): the peers Cairn is measured against, and the plots
+  librocksdb-dev    # RocksDB peer
+  libleveldb-dev    # LevelDB peer
+  liblmdb-dev       # LMDB peer
+  libsqlite3-dev    # SQLite peer (WAL mode)
+  libwiredtiger-dev # WiredTiger peer
+  gnuplot-nox       # PNG plots of the benchmark report
 )
 
 missing=()
