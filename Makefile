@@ -1,6 +1,7 @@
 # Cairn's two commands (see README.md):
 #   make run   install what is missing, build, and start the cairn shell on ./cairn-data
 #   make test  install what is missing, build, and run the whole test suite with ctest
+#   make fuzz  build the libFuzzer targets (clang) and run each FUZZ_SECONDS (docs/fuzzing.md)
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 DATA_DIR ?= ./cairn-data
@@ -9,7 +10,7 @@ JOBS ?= 2
 CRASHTEST_SECONDS ?= 600
 CRASHTEST_MODE ?= blackbox
 
-.PHONY: all deps configure build run test clean crashtest
+.PHONY: all deps configure build run test clean crashtest fuzz
 
 all: build
 
@@ -37,3 +38,10 @@ crashtest: configure
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# --- Fuzzing (docs/fuzzing.md): every fuzz/<name>_fuzz.cc for FUZZ_SECONDS seconds each, in
+# build-fuzz/ (clang, ASan+UBSan); e.g. `make fuzz FUZZ_SECONDS=3600` for a long run. ---
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/run-fuzz.sh
+# --- end fuzzing ---

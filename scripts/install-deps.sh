@@ -13,6 +13,8 @@ packages=(
   liblz4-dev        # segment block compression
   libzstd-dev
   python3           # the process crash test driver
+  clang             # fuzzing: libFuzzer targets in fuzz/ (make fuzz, .ci/run)
+  libclang-rt-14-dev  # fuzzing: libFuzzer and the sanitizer runtimes for clang 14
 )
 
 missing=()

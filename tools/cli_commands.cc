@@ -1,12 +1,14 @@
 #include "cli_commands.h"
 
+#include "cli_parse.h"
+
+#include <cassert>
 #include <cstdio>
 #include <deque>
 #include <condition_variable>
 #include <iostream>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -140,10 +142,12 @@ int Load(const std::string& dir, std::istream& in, int threads) {
   auto worker = [&] {
     std::string line;
     while (queue.Pop(&line)) {
-      size_t tab = line.find('\t');
-      std::string_view key(line.data(), tab);
-      std::string_view value(line.data() + tab + 1, line.size() - tab - 1);
-      Status w = db->Put(WriteOptions(), key, value);
+      LoadLine parsed;
+      bool well_formed = ParseLoadLine(line, &parsed);
+      assert(well_formed && "only well-formed lines are queued");
+      (void)well_formed;
+      std::string_view key = parsed.key;
+      Status w = db->Put(WriteOptions(), key, parsed.value);
       std::lock_guard<std::mutex> lock(out_mu);
       if (w.ok()) {
         // Printed only after the write is durable; flushed so a reader sees it at once.
@@ -162,8 +166,8 @@ int Load(const std::string& dir, std::istream& in, int threads) {
   uint64_t line_number = 0;
   while (std::getline(in, line)) {
     line_number++;
-    size_t tab = line.find('\t');
-    if (tab == std::string::npos || tab == 0) {
+    LoadLine parsed;
+    if (!ParseLoadLine(line, &parsed)) {
       std::cerr << "cairn load: line " << line_number << ": expected key<TAB>value, skipped\n";
       continue;
     }
@@ -249,39 +253,39 @@ const char kShellHelp[] =
 
 // Runs one shell line against `db`. Returns false on quit.
 bool RunShellLine(DB* db, const std::string& line) {
-  std::istringstream words(line);
-  std::string command, key;
-  words >> command;
-  if (command.empty()) {
-    return true;
-  }
-  if (command == "quit" || command == "exit") {
-    return false;
-  }
+  ShellCommand c = ParseShellLine(line);
   Status s;
-  if (command == "put" && (words >> key)) {
-    std::string value;
-    std::getline(words >> std::ws, value);
-    s = db->Put(WriteOptions(), key, value);
-    if (s.ok()) std::cout << "OK\n";
-  } else if (command == "get" && (words >> key)) {
-    std::string value;
-    s = db->Get(ReadOptions(), key, &value);
-    if (s.ok()) std::cout << value << "\n";
-  } else if (command == "del" && (words >> key)) {
-    s = db->Delete(WriteOptions(), key);
-    if (s.ok()) std::cout << "OK\n";
-  } else if (command == "scan") {
-    ScanRange range;
-    range.limit = 100;
-    words >> range.from >> range.to >> range.limit;
-    s = PrintRange(db, range, std::cout);
-  } else if (command == "stats") {
-    std::string stats;
-    db->GetProperty("cairn.stats", &stats);
-    std::cout << stats;
-  } else {
-    std::cout << kShellHelp;
+  switch (c.kind) {
+    case ShellCommand::Kind::kEmpty:
+      return true;
+    case ShellCommand::Kind::kQuit:
+      return false;
+    case ShellCommand::Kind::kPut:
+      s = db->Put(WriteOptions(), c.key, c.value);
+      if (s.ok()) std::cout << "OK\n";
+      break;
+    case ShellCommand::Kind::kGet: {
+      std::string value;
+      s = db->Get(ReadOptions(), c.key, &value);
+      if (s.ok()) std::cout << value << "\n";
+      break;
+    }
+    case ShellCommand::Kind::kDelete:
+      s = db->Delete(WriteOptions(), c.key);
+      if (s.ok()) std::cout << "OK\n";
+      break;
+    case ShellCommand::Kind::kScan:
+      s = PrintRange(db, c.range, std::cout);
+      break;
+    case ShellCommand::Kind::kStats: {
+      std::string stats;
+      db->GetProperty("cairn.stats", &stats);
+      std::cout << stats;
+      break;
+    }
+    case ShellCommand::Kind::kHelp:
+      std::cout << kShellHelp;
+      break;
   }
   if (!s.ok()) {
     std::cout << s.ToString() << "\n";

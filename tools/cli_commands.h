@@ -7,13 +7,9 @@
 #include <iosfwd>
 #include <string>
 
-namespace cairn::cli {
+#include "cli_parse.h"  // ScanRange
 
-struct ScanRange {
-  std::string from;        // inclusive; empty: from the first key
-  std::string to;          // exclusive; empty: to the last key
-  uint64_t limit = 0;      // 0: no limit
-};
+namespace cairn::cli {
 
 int Put(const std::string& db, const std::string& key, const std::string& value);
 int Get(const std::string& db, const std::string& key);

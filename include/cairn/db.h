@@ -72,6 +72,14 @@ class DB {
   // Applies every operation of `batch` atomically, also across a crash.
   virtual Status Write(const WriteOptions& options, const WriteBatch& batch) = 0;
 
+  // Makes every write that returned before this call durable (fdatasync of the WAL), exactly
+  // as if each had been written with WriteOptions::sync = true. Shares its fdatasync with
+  // concurrent writers (group commit), so a server can apply writes with sync = false, call
+  // SyncWal once for many of them, and acknowledge them all after it returns OK. Returns
+  // IOError with IsOutcomeUnknown() if the sync fails (the database then turns read-only:
+  // see above), or the read-only error if it already is. Thread-safe.
+  virtual Status SyncWal() = 0;
+
   // Reads the value of key into *value. NotFound if absent.
   virtual Status Get(const ReadOptions& options, std::string_view key, std::string* value) = 0;
 
@@ -86,7 +94,8 @@ class DB {
 
   // Makes every write acknowledged before the call part of a segment recorded in a durable
   // manifest, so it no longer depends on the WAL. Returns OK only then; otherwise the error,
-  // with the stage that failed ("build segment", "sync segment", "manifest"), and the previous
+  // with the stage that failed ("build segment", which includes its fdatasync, or "manifest";
+  // a MemTable switch that fails first makes the database read-only), and the previous
   // durable state stays the recovery point. Concurrent calls share one flush. Writers are not
   // blocked while it runs.
   virtual Status Flush() = 0;

@@ -53,6 +53,7 @@ class DBImpl final : public DB {
   Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override;
   Status Delete(const WriteOptions& options, std::string_view key) override;
   Status Write(const WriteOptions& options, const WriteBatch& batch) override;
+  Status SyncWal() override;
   Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   const Snapshot* GetSnapshot() override;
@@ -96,6 +97,7 @@ class DBImpl final : public DB {
 
   // --- Writes (db_write.cc) ---
   Status CommitGroup(const std::vector<WriteQueue::Writer*>& group);
+  Status SyncOnlyGroup();  // leader only: a group of sync requests
   // The leader's pre-commit step: switch the MemTable when full (or forced, or the WAL cap
   // is reached), slow down or wait under write pressure.
   Status MakeRoomForWrite(bool force_switch);

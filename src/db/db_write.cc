@@ -72,7 +72,33 @@ Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch) {
   return s;
 }
 
+Status DBImpl::SyncWal() {
+  CAIRN_RETURN_IF_ERROR(ReadOnlyError());
+  // Every write that returned before this call was written by a group that has finished, and
+  // groups are strictly ordered, so when this request leads or joins a group the current WAL
+  // holds them all (older WALs were synced whole before their successor was created).
+  WriteBatch empty;
+  WriteQueue::Writer self(&empty, /*sync=*/true);
+  if (!write_queue_.JoinAndWaitForLeadership(&self)) {
+    return self.status;
+  }
+  std::vector<WriteQueue::Writer*> group = write_queue_.FormGroup(&self);
+  Status s = CommitGroup(group);
+  for (WriteQueue::Writer* writer : group) {
+    writer->status = s;
+  }
+  write_queue_.FinishGroup(group);
+  return s;
+}
+
 Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
+  bool writes_anything = false;
+  for (const WriteQueue::Writer* writer : group) {
+    writes_anything = writes_anything || writer->batch->Count() > 0 || writer->force_switch;
+  }
+  if (!writes_anything) {
+    return SyncOnlyGroup();  // only sync requests: no room needed, nothing to write
+  }
   CAIRN_RETURN_IF_ERROR(MakeRoomForWrite(/*force_switch=*/group.front()->force_switch));
   if (group.front()->force_switch) {
     return Status::OK();  // a flush request: the switch was the whole job
@@ -101,7 +127,12 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
 
   commit_buffer_.clear();
   uint64_t user_bytes = 0;
+  uint64_t batches = 0;
   for (WriteQueue::Writer* writer : group) {
+    if (writer->batch->Count() == 0) {
+      continue;  // a sync request
+    }
+    batches++;
     wal_->AppendRecord(wal::RecordType::kBatch, writer->first_sequence, writer->batch->Count(),
                        commit_micros, writer->batch->rep(), &commit_buffer_);
     user_bytes += writer->batch->rep().size();
@@ -120,6 +151,9 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
                            Status::SubCode::kOutcomeUnknown);
   }
   for (WriteQueue::Writer* writer : group) {
+    if (writer->batch->Count() == 0) {
+      continue;
+    }
     // The batch was validated by Write(); a failure here would be a bug, not bad input.
     Status inserted = InsertBatchPayload(writer->batch->rep(), writer->batch->Count(),
                                          writer->first_sequence, memtable.get());
@@ -130,9 +164,21 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   visible_sequence_.store(last_sequence, std::memory_order_release);
   active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
   stats_.commits.fetch_add(1, std::memory_order_relaxed);
-  stats_.writes.fetch_add(group.size(), std::memory_order_relaxed);
+  stats_.writes.fetch_add(batches, std::memory_order_relaxed);
   stats_.user_bytes.fetch_add(user_bytes, std::memory_order_relaxed);
   stats_.wal_bytes.fetch_add(commit_buffer_.size(), std::memory_order_relaxed);
+  return Status::OK();
+}
+
+Status DBImpl::SyncOnlyGroup() {
+  Status s = wal_->Sync();
+  stats_.syncs.fetch_add(1, std::memory_order_relaxed);
+  if (!s.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    SetErrorLocked(s);
+    return Status::IOError("sync outcome unknown: " + s.ToString(),
+                           Status::SubCode::kOutcomeUnknown);
+  }
   return Status::OK();
 }
 

@@ -24,6 +24,8 @@ class WriteQueue {
   struct Writer {
     Writer(const WriteBatch* b, bool s, bool switch_only = false)
         : batch(b), sync(s), force_switch(switch_only) {}
+    // An empty batch with sync set is a sync request (DB::SyncWal): it joins any group and
+    // makes it sync, writing nothing itself.
     const WriteBatch* const batch;
     const bool sync;
     // A request to switch the MemTable (DB::Flush) rather than a write; always leads a group

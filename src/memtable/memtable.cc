@@ -1,6 +1,8 @@
 #include "memtable/memtable.h"
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "util/coding.h"
 
@@ -66,13 +68,26 @@ void MemTable::Add(uint64_t sequence, ValueKind kind, std::string_view key,
 MemTable::Lookup MemTable::Get(std::string_view key, uint64_t sequence, std::string* value) const {
   // Seek to (key, sequence): the first entry at or after it is the newest visible version of
   // key, if that entry is for key at all.
-  std::string seek_entry;
-  std::string internal_key;
-  AppendInternalKey(&internal_key, key, sequence, kValueKindForSeek);
-  PutVarint32(&seek_entry, static_cast<uint32_t>(internal_key.size()));
-  seek_entry += internal_key;
+  if (entry_count() == 0) {
+    return Lookup::kNotPresent;  // the common case after a flush: skip building the key
+  }
+  // The seek entry is varint32(length) + user key + trailer; built on the stack for keys up
+  // to kInlineKeyBytes (every Get would otherwise pay two heap allocations).
+  constexpr size_t kInlineKeyBytes = 256;
+  const size_t internal_size = key.size() + kTrailerSize;
+  char inline_buffer[5 + kInlineKeyBytes + kTrailerSize];
+  std::unique_ptr<char[]> heap_buffer;
+  char* seek_entry = inline_buffer;
+  if (key.size() > kInlineKeyBytes) {
+    heap_buffer = std::make_unique<char[]>(5 + internal_size);
+    seek_entry = heap_buffer.get();
+  }
+  char* p = EncodeVarint32(seek_entry, static_cast<uint32_t>(internal_size));
+  std::memcpy(p, key.data(), key.size());
+  EncodeFixed64(p + key.size(),
+                PackTrailer(std::min(sequence, kMaxSequenceNumber), kValueKindForSeek));
   Table::Iterator it(&table_);
-  it.Seek(seek_entry.data());
+  it.Seek(seek_entry);
   if (!it.Valid()) {
     return Lookup::kNotPresent;
   }
