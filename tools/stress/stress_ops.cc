@@ -220,6 +220,16 @@ void StressRun::ReleaseAllHeldLocked() {
   for (HeldSnapshot& held : held_) ReleaseHeld(&held);
 }
 
+void StressRun::OpSyncWal(std::mt19937_64* rng) {
+  Status s = db_->SyncWal();
+  if (!s.ok()) Fail("sync wal: " + s.ToString());
+  // Whatever SyncWal made durable must still read back (a key under its lock).
+  const uint32_t key = PickKey(rng, config_.keys);
+  auto locks = LockStripes({key});
+  CheckRead(key, state_->Acked(key), Read(key, nullptr, "get after sync wal"),
+            "get after sync wal");
+}
+
 void StressRun::OpFlush() {
   Status s = db_->Flush();
   if (!s.ok()) Fail("flush: " + s.ToString());

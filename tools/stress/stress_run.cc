@@ -24,13 +24,13 @@ struct OpWeight {
   int weight;
 };
 constexpr OpWeight kOpWeights[] = {
-    {kOpPut, 340}, {kOpDelete, 100},  {kOpBatch, 150}, {kOpGet, 230},
-    {kOpScan, 80}, {kOpSnapshot, 80}, {kOpFlush, 12},  {kOpCompact, 8},
+    {kOpPut, 340},     {kOpDelete, 100}, {kOpBatch, 150}, {kOpGet, 230},    {kOpScan, 80},
+    {kOpSnapshot, 80}, {kOpFlush, 12},   {kOpCompact, 8}, {kOpSyncWal, 10},
 };
 
-constexpr const char* kOpNames[kOpKindCount] = {"put",           "delete",   "batch", "get",
-                                                "scan",          "snapshot", "flush", "compact",
-                                                "held-snapshot", "reopen"};
+constexpr const char* kOpNames[kOpKindCount] = {"put",      "delete",        "batch", "get",
+                                                "scan",     "snapshot",      "flush", "compact",
+                                                "sync-wal", "held-snapshot", "reopen"};
 
 }  // namespace
 
@@ -168,6 +168,9 @@ void StressRun::RunOne(std::mt19937_64* rng) {
       break;
     case kOpCompact:
       OpCompact(rng);
+      break;
+    case kOpSyncWal:
+      OpSyncWal(rng);
       break;
     case kOpHeldSnapshot:
     case kOpReopen:

@@ -2,7 +2,7 @@
 //
 // Worker threads pick random operations over the key space [0, keys): Put, Delete, a
 // multi-key WriteBatch, Get, an iterator scan of a key range (forward and backward),
-// a snapshot read across a write, Flush and CompactRange, and every `reopen_every`
+// a snapshot read across a write, Flush, CompactRange and SyncWal, and every `reopen_every`
 // operations a close, reopen and full verification. Each write follows the oracle protocol
 // (ExpectedState): the key's stripe lock is held from SetPending to Acknowledge, so the oracle
 // knows exactly which writes are acknowledged and which are in flight. Each read is checked
@@ -68,6 +68,7 @@ enum OpKind {
   kOpSnapshot,
   kOpFlush,
   kOpCompact,
+  kOpSyncWal,
   kOpHeldSnapshot,  // a snapshot kept across many operations, checked and released
   kOpReopen,
   kOpKindCount
@@ -124,6 +125,8 @@ class StressRun {
   void OpScan(std::mt19937_64* rng);
   void OpSnapshot(std::mt19937_64* rng);
   void OpFlush();
+  // DB::SyncWal, then a checked Get.
+  void OpSyncWal(std::mt19937_64* rng);
   // With small odds, flushes, or compacts the range of `key` (see stress_ops.cc).
   void MaybeFlushOrCompact(std::mt19937_64* rng, uint32_t key);
   void OpCompact(std::mt19937_64* rng);
