@@ -104,6 +104,12 @@ struct CommonFlags {
   int ops = 2000;          // per thread
   int value_size = 100;
   int repeat = 1;
+  // --- WAL recycling (put and threads modes) ---
+  // Before measuring, write (sync=false) and flush twice the measured volume, so the active
+  // WAL is what a database that has run a while writes into: with recycling, an old WAL
+  // overwritten in place; without, a new growing file.
+  bool warm_wal = false;
+  int wal_recycle_files = -1;  // Options::wal_recycle_files; -1: the default
 };
 
 // Physical limits (raw_log.cc).
@@ -162,6 +168,10 @@ struct FlushLatFlags {
   bool attribute = false;    // per put: thread CPU time and context switches (costs ~1 us)
   std::string csv;           // (time, latency) samples of the last run; empty: none
   int repeat = 1;
+  // WAL recycling and background sync (Options::wal_recycle_files,
+  // Options::wal_background_sync_bytes in KiB); -1: the defaults.
+  int wal_recycle_files = -1;
+  int wal_bg_sync_kb = -1;
 };
 int FlushLatMode(const FlushLatFlags& flags);
 

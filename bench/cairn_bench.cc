@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
     c->add_option("--ops", common.ops, "operations (per thread)");
     c->add_option("--value-size", common.value_size, "value bytes");
     c->add_option("--repeat", common.repeat, "runs; with more than one, medians are printed");
+    // WAL recycling: see CommonFlags.
+    c->add_flag("--warm-wal", common.warm_wal, "write and flush first, so the WAL is reused");
+    c->add_option("--wal-recycle", common.wal_recycle_files, "Options::wal_recycle_files");
   };
 
   bool prealloc = false;
@@ -91,6 +94,9 @@ int main(int argc, char** argv) {
                      "measure CPU time and context switches per put, to explain slow puts");
   flushlat->add_option("--csv", flush_flags.csv, "write (t_s, latency_us, in_flush, thread)");
   flushlat->add_option("--repeat", flush_flags.repeat, "runs");
+  flushlat->add_option("--wal-recycle", flush_flags.wal_recycle_files, "Options::wal_recycle_files");
+  flushlat->add_option("--wal-bg-sync-kb", flush_flags.wal_bg_sync_kb,
+                       "Options::wal_background_sync_bytes, KiB (0: off)");
   flushlat->callback([&] { rc = FlushLatMode(flush_flags); });
 
   FillRandomFlags fill_flags;

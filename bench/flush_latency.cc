@@ -92,6 +92,12 @@ int FlushLatMode(const FlushLatFlags& flags) {
     Fresh(flags.dir);
     cairn::Options options;
     options.memtable_size_bytes = flags.memtable_mb << 20;
+    if (flags.wal_recycle_files >= 0) {
+      options.wal_recycle_files = static_cast<size_t>(flags.wal_recycle_files);
+    }
+    if (flags.wal_bg_sync_kb >= 0) {
+      options.wal_background_sync_bytes = static_cast<uint64_t>(flags.wal_bg_sync_kb) << 10;
+    }
     std::unique_ptr<cairn::DB> db = OpenOrReport(options, flags.dir);
     if (db == nullptr) return 1;
     cairn::WriteOptions write_options;

@@ -14,6 +14,28 @@ namespace {
 
 constexpr int kRounds = 10;  // measurements are interleaved in this many rounds per run
 
+// Opens the engine for a write mode; with --warm-wal, writes and flushes twice (see
+// CommonFlags::warm_wal) `bytes` of unsynced puts first.
+std::unique_ptr<cairn::DB> OpenForWrites(const CommonFlags& flags, uint64_t bytes) {
+  cairn::Options options;
+  if (flags.wal_recycle_files >= 0) {
+    options.wal_recycle_files = static_cast<size_t>(flags.wal_recycle_files);
+  }
+  std::unique_ptr<cairn::DB> db = OpenOrReport(options, flags.dir + "/db");
+  if (db == nullptr || !flags.warm_wal) return db;
+  cairn::WriteOptions no_sync;
+  no_sync.sync = false;
+  ValueSource values(static_cast<size_t>(flags.value_size), 99);
+  uint64_t puts = bytes / (static_cast<uint64_t>(flags.value_size) + 59) + 1;
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint64_t i = 0; i < puts; i++) {
+      if (!db->Put(no_sync, "warm" + Key(i), values.Next()).ok()) return nullptr;
+    }
+    if (!db->Flush().ok()) return nullptr;
+  }
+  return db;
+}
+
 }  // namespace
 
 int PutMode(const CommonFlags& flags) {
@@ -26,7 +48,8 @@ int PutMode(const CommonFlags& flags) {
     RawLog raw(flags.dir + "/raw", 0, record_bytes, /*prealloc=*/false);
     RawLog ideal(flags.dir + "/ideal", static_cast<uint64_t>(flags.ops) * record_bytes,
                  record_bytes, /*prealloc=*/true);
-    std::unique_ptr<cairn::DB> db = OpenOrReport(cairn::Options(), flags.dir + "/db");
+    std::unique_ptr<cairn::DB> db =
+        OpenForWrites(flags, static_cast<uint64_t>(flags.ops) * record_bytes * 11 / 10);
     if (db == nullptr) return 1;
     ValueSource values(static_cast<size_t>(flags.value_size));
     std::vector<double> raw_samples, ideal_samples, samples;
@@ -91,7 +114,8 @@ int ThreadsMode(const CommonFlags& flags, int threads, bool sync, bool raw) {
                                        static_cast<uint64_t>(threads) * flags.ops * record_bytes,
                                        record_bytes, /*prealloc=*/true);
     }
-    std::unique_ptr<cairn::DB> db = OpenOrReport(cairn::Options(), flags.dir + "/db");
+    std::unique_ptr<cairn::DB> db = OpenForWrites(
+        flags, static_cast<uint64_t>(threads) * flags.ops * record_bytes * 11 / 10);
     if (db == nullptr) return 1;
     cairn::WriteOptions write_options;
     write_options.sync = sync;

@@ -15,7 +15,8 @@
 //
 // Thread safety: Env methods may be called from any thread concurrently. A WritableFile or
 // ReadableFile object may be used by one thread at a time unless stated otherwise
-// (ReadableFile::Read is safe to call concurrently).
+// (ReadableFile::Read is safe to call concurrently, and WritableFile::Sync may run on one
+// thread while another thread calls Append).
 #ifndef CAIRN_ENV_H_
 #define CAIRN_ENV_H_
 
@@ -46,7 +47,9 @@ class WritableFile {
   virtual Status Append(std::string_view data) = 0;
 
   // fdatasync(2): on OK every byte appended before the call is durable. On error the durable
-  // state is unknown and must not be retried (Linux may have marked the pages clean).
+  // state is unknown and must not be retried (Linux may have marked the pages clean). May be
+  // called while another thread is in Append(); the bytes that Append is writing may or may
+  // not be covered.
   virtual Status Sync() = 0;
 
   // Closes the descriptor. Does not sync.
@@ -92,6 +95,16 @@ class Env {
   // Creates `path` (truncating it if it exists) for appending. The new name is not durable
   // until SyncDir() on its directory.
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) = 0;
+
+  // Opens an existing file for writing from offset 0 *without* truncating it (open(2) without
+  // O_TRUNC or O_APPEND): each Append overwrites the old bytes in place and the file grows
+  // only when writing past its old end. Overwriting already-allocated, already-written blocks
+  // lets fdatasync write only data, with no file-size or extent metadata to commit, which is
+  // why a recycled WAL file is cheaper to sync than a growing one. Until a Sync covers them,
+  // overwritten bytes may hold their old or new content after a crash (any mix, per sector).
+  // NotFound if `path` does not exist. The default implementation returns NotSupported (an
+  // Env that cannot overwrite in place: the caller then creates a new file instead).
+  virtual Result<std::unique_ptr<WritableFile>> ReuseWritableFile(const std::string& path);
 
   // Opens an existing file for reading. NotFound if it does not exist; IOError if it is a
   // directory.

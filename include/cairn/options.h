@@ -51,6 +51,19 @@ struct Options {
   // See WalRecovery. Default kStrict.
   WalRecovery wal_recovery = WalRecovery::kStrict;
 
+  // How many obsolete WAL files (all their records flushed) are kept for reuse as future WAL
+  // files instead of being deleted. A reused file is overwritten in place from offset 0, so
+  // a durable write's fdatasync writes only data, with no file-size change to commit (about
+  // 1.5x faster on ext4), and no large file is unlinked on the write path (a discard stall).
+  // The cost: up to this many old WAL files stay on disk. 0 turns recycling off. Default 2.
+  size_t wal_recycle_files = 2;
+
+  // With sync=false writes, a background thread fdatasyncs the active WAL once this many
+  // bytes of it are unsynced (never blocking writers), so the MemTable switch, which must
+  // sync the old WAL completely, finds little left to write. It also narrows what an OS
+  // crash can lose. 0 turns it off. Default 1 MiB.
+  uint64_t wal_background_sync_bytes = 1u << 20;
+
   // --- Segment files (docs/format-segment.md) ---
 
   // Target size of a data block before compression. Default 8 KiB.
@@ -71,8 +84,10 @@ struct Options {
   // When the live WAL files hold more than this, the active MemTable is flushed even if it is
   // not full, so a reopen after a crash replays about this much log: the cap, plus what is
   // written while that flush runs (unflushed log is also MemTable memory, so it never exceeds
-  // what max_memtable_memory_bytes allows). Default 256 MiB.
-  uint64_t max_wal_size_bytes = 256u << 20;
+  // what max_memtable_memory_bytes allows). The cap used is at most half of
+  // max_memtable_memory_bytes, so that replaying a WAL at its cap never fills MemTable memory
+  // to the hard limit (an open would then start with writers stopped). Default 128 MiB.
+  uint64_t max_wal_size_bytes = 128u << 20;
 
   // The hard limit on memory in MemTables (active and waiting to be flushed). Writers are
   // slowed smoothly from half of it on, in proportion to how far flushing has fallen behind,

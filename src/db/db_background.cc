@@ -29,6 +29,7 @@ constexpr uint64_t kMaxRetryMicros = 5 * 1000 * 1000;
 void DBImpl::StartBackgroundThreads() {
   flush_thread_ = env_->StartThread([this] { FlushThreadMain(); });
   compaction_thread_ = env_->StartThread([this] { CompactionThreadMain(); });
+  wal_thread_ = env_->StartThread([this] { WalThreadMain(); });
 }
 
 void DBImpl::StopBackgroundThreads() {
@@ -37,9 +38,20 @@ void DBImpl::StopBackgroundThreads() {
     shutting_down_ = true;
     background_cv_.notify_all();
     flush_done_cv_.notify_all();
+    wal_cv_.notify_all();
   }
   if (flush_thread_.joinable()) flush_thread_.join();
   if (compaction_thread_.joinable()) compaction_thread_.join();
+  if (wal_thread_.joinable()) wal_thread_.join();
+  if (wal_ != nullptr && !wal_->poisoned()) {
+    // Closing: the active WAL may be followed by a prepared (empty) one, so it must end at
+    // its last record like any log that is not the newest (a recycled file's previous life
+    // is cut). The destructor's sync then finds nothing left to do.
+    Status s = wal_->Finish(env_);
+    if (!s.ok()) {
+      Log("closing: finishing " + WalFileName(wal_->file_number()) + " failed: " + s.ToString());
+    }
+  }
 }
 
 uint64_t DBImpl::NewOutputNumber() {
@@ -293,6 +305,9 @@ Status DBImpl::DeleteObsoleteFiles(bool at_open) {
                      (at_open ? number != manifest_number : number < manifest_number));
     if (!obsolete) {
       continue;
+    }
+    if (type == FileType::kWal && KeepObsoleteWalForReuse(number)) {
+      continue;  // pooled: the WAL thread reuses it as a future WAL (db_wal.cc)
     }
     Status s = env_->RemoveFile(JoinPath(dir_, name));
     // A deletion that does not happen only delays it: the next collection retries. NotFound:

@@ -3,7 +3,9 @@
 // and the manifest, jobs/ for flush and compaction, db/write_queue.h for group commit).
 //
 // Files: db_impl.cc (reads, snapshots, properties), db_write.cc (the write path),
-// db_open.cc (open and recovery), db_background.cc (flush, compaction, file collection).
+// db_open.cc (open and recovery), db_background.cc (flush, compaction, file collection),
+// db_wal.cc (WAL files: creation, recycling, preparation ahead of the switch, background
+// sync).
 //
 // Concurrency:
 //   - mu_ guards the read view, the sequence allocator, snapshots, the sticky error and the
@@ -13,6 +15,9 @@
 //   - Readers copy the current ReadView (a shared_ptr) under mu_, then read without locks.
 //   - One flush thread and one compaction thread; compaction_mu_ lets a manual compaction
 //     take the compaction thread's place.
+//   - One WAL thread prepares the next WAL file (new or recycled) before the switch needs it
+//     and syncs the active WAL in the background once enough of it is unsynced.
+//     wal_prep_mu_ (taken before mu_) makes a switch and a preparation exclusive.
 #ifndef CAIRN_DB_DB_IMPL_H_
 #define CAIRN_DB_DB_IMPL_H_
 
@@ -93,7 +98,26 @@ class DBImpl final : public DB {
   Status RecoverWal(const std::vector<std::string>& children, const ManifestState& state,
                     uint64_t* empty_wal);
   Status RemoveLeftoverTemporaries(const std::vector<std::string>& children);
-  Status StartNewWal(uint64_t prev_log_number);
+  Status StartNewWal(uint64_t prev_log_number);  // creates, records and installs a WAL
+
+  // --- WAL files (db_wal.cc) ---
+  // Creates the WAL `number` following `prev_log_number`, recycling a pooled obsolete WAL if
+  // there is one, and records it in the manifest.
+  Result<std::unique_ptr<wal::WalWriter>> CreateAndRecordWal(uint64_t prev_log_number);
+  // Makes `next` the active WAL (the old one must be synced) and the active MemTable, if it
+  // holds anything, immutable with `next` as its successor. Requires wal_prep_mu_.
+  void InstallWal(std::unique_ptr<wal::WalWriter> next);
+  void WalThreadMain();
+  Status PrepareNextWal();  // WAL thread
+  // After a commit: asks the WAL thread to sync if enough of the WAL is unsynced.
+  void MaybeRequestBackgroundWalSync();
+  // After a commit: asks the WAL thread to prepare the next WAL once the active one is half
+  // way to its switch.
+  void MaybeRequestWalPreparation(const MemTable& active);
+  // The collector's question for an obsolete WAL: keep it in the pool for reuse (true) or
+  // delete it (false).
+  bool KeepObsoleteWalForReuse(uint64_t number);
+  uint64_t WalCapBytes() const;
 
   // --- Writes (db_write.cc) ---
   Status CommitGroup(const std::vector<WriteQueue::Writer*>& group);
@@ -144,8 +168,9 @@ class DBImpl final : public DB {
   std::unique_ptr<VersionSet> versions_;
 
   WriteQueue write_queue_;
-  // Leader-only state.
-  std::unique_ptr<wal::WalWriter> wal_;
+  // Leader-only state. wal_ is shared with the WAL thread (wal_for_sync_), which only syncs
+  // it; the leader replaces it only under wal_prep_mu_.
+  std::shared_ptr<wal::WalWriter> wal_;
   std::string commit_buffer_;
 
   std::mutex mu_;
@@ -167,6 +192,22 @@ class DBImpl final : public DB {
   std::set<uint64_t> pending_outputs_;             // guarded by mu_
   std::string last_background_error_;              // guarded by mu_
 
+  // --- WAL thread state ---
+  std::mutex wal_prep_mu_;  // a switch and a preparation never overlap; taken before mu_
+  std::unique_ptr<wal::WalWriter> prepared_wal_;   // guarded by wal_prep_mu_: the next WAL,
+                                                   // recorded, following the active one
+  std::condition_variable wal_cv_;                 // with mu_: work for the WAL thread
+  std::shared_ptr<wal::WalWriter> wal_for_sync_;   // guarded by mu_: the active WAL
+  bool wal_prepare_requested_ = false;             // guarded by mu_
+  std::atomic<bool> wal_sync_requested_{false};
+  std::atomic<bool> wal_preparation_due_{false};  // requested since the last switch
+  // Obsolete WAL numbers kept on disk for reuse, and the one being reused right now (0 if
+  // none); the collector deletes neither.
+  std::set<uint64_t> wal_pool_;                    // guarded by mu_
+  uint64_t wal_reusing_ = 0;                       // guarded by mu_
+  uint64_t wal_pool_high_ = 0;                     // guarded by mu_: highest number pooled
+  std::thread wal_thread_;
+
   std::mutex compaction_mu_;  // one compaction at a time
   CompactionPicker picker_;   // guarded by compaction_mu_
   std::thread flush_thread_;
@@ -179,8 +220,10 @@ class DBImpl final : public DB {
     std::atomic<uint64_t> flushes{0}, flush_bytes{0};
     std::atomic<uint64_t> compactions{0}, trivial_moves{0}, compaction_bytes_read{0},
         compaction_bytes_written{0};
+    std::atomic<uint64_t> wal_recycled{0}, wal_prepared{0}, wal_background_syncs{0};
     std::atomic<uint64_t> delay_micros{0}, stop_micros{0}, delayed_groups{0}, stops{0};
   } stats_;
+  uint64_t recovered_memtable_id_ = 0;  // written during Open only; 0: none
   std::string recovery_report_;  // written during Open only
   std::string recovery_lost_;    // written during Open only
 };

@@ -76,7 +76,11 @@ Status DBImpl::Open() {
   }
   CAIRN_RETURN_IF_ERROR(RemoveLeftoverTemporaries(children.value()));
   uint64_t prev_log = live_wal_bytes_.empty() ? 0 : live_wal_bytes_.rbegin()->first;
+  const bool recovered_anything = view_->active->entry_count() > 0;
   CAIRN_RETURN_IF_ERROR(StartNewWal(prev_log));
+  if (recovered_anything) {
+    recovered_memtable_id_ = next_memtable_id_ - 1;  // made immutable by StartNewWal
+  }
   Log("opened " + dir_ + ": " + recovery_report_);
   CAIRN_RETURN_IF_ERROR(DeleteObsoleteFiles(/*at_open=*/true));
   StartBackgroundThreads();
@@ -218,60 +222,16 @@ Status DBImpl::RemoveLeftoverTemporaries(const std::vector<std::string>& childre
   return removed ? env_->SyncDir(dir_) : Status::OK();
 }
 
-// Creates the next WAL, records it in the manifest, and makes the active MemTable immutable
-// (if it holds anything) with the new WAL as its successor. Leader only (or Open).
+// Creates the next WAL (or recycles a pooled one), records it in the manifest, and installs
+// it, making the active MemTable (if it holds anything) immutable. Open only; the switch
+// normally installs a WAL the WAL thread prepared (db_wal.cc).
 Status DBImpl::StartNewWal(uint64_t prev_log_number) {
-  uint64_t number = versions_->NewFileNumber();
-  wal::FileHeader header;
-  header.magic = wal::kWalMagic;
-  header.file_number = number;
-  header.prev_file_number = prev_log_number;
-  header.db_id = db_id_;
-  auto writer = wal::WalWriter::Create(env_, dir_, JoinPath(dir_, WalFileName(number)), header);
+  std::lock_guard<std::mutex> prep(wal_prep_mu_);
+  auto writer = CreateAndRecordWal(prev_log_number);
   if (!writer.ok()) {
-    return writer.status().WithContext("creating " + WalFileName(number));
+    return writer.status();
   }
-  // Recorded before any record in it is acknowledged, so a missing newest WAL is detected.
-  VersionEdit edit;
-  edit.added_wals.push_back(number);
-  uint64_t last_sequence = visible_sequence_.load(std::memory_order_acquire);
-  uint64_t last_micros;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    last_micros = last_commit_micros_;
-  }
-  CAIRN_RETURN_IF_ERROR(versions_->LogAndApply(std::move(edit), last_sequence, last_micros)
-                            .WithContext("recording " + WalFileName(number) + " in the manifest"));
-  uint64_t old_bytes = 0;
-  uint64_t old_number = 0;
-  if (wal_ != nullptr) {
-    old_bytes = wal_->written_offset();
-    old_number = wal_->file_number();
-    Status closed = wal_->Close();
-    if (!closed.ok()) {
-      // Its bytes were synced before the switch; a close error loses nothing.
-      Log("closing " + WalFileName(wal_->file_number()) + ": " + closed.ToString());
-    }
-  }
-  wal_ = std::move(writer).value();
-  active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto view = std::make_shared<ReadView>(*view_);
-  if (view_->active->entry_count() > 0) {
-    Immutable immutable;
-    immutable.memtable = view_->active;
-    immutable.id = next_memtable_id_++;
-    immutable.next_log_number = number;
-    view->immutables.insert(view->immutables.begin(), std::move(immutable));
-    background_cv_.notify_all();  // work for the flush thread
-  }
-  view->active = std::make_shared<MemTable>();
-  view->version = versions_->current();
-  view_ = std::move(view);
-  if (old_number != 0 && old_number >= versions_->log_number()) {
-    live_wal_bytes_[old_number] = old_bytes;
-  }
-  live_wal_bytes_[number] = 0;  // the active WAL: counted by active_wal_bytes_
+  InstallWal(std::move(writer).value());
   return Status::OK();
 }
 

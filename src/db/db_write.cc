@@ -2,7 +2,9 @@
 //
 // Per group, the leader:
 //   1. makes room: switches to a new MemTable and WAL if the active one is full (or a flush
-//      asked for it, or the WAL cap is reached), and slows down or waits under write pressure;
+//      asked for it, or the WAL cap is reached), and slows down or waits under write pressure.
+//      The switch finishes the old WAL and installs the next one, which the WAL thread has
+//      normally prepared already (db_wal.cc);
 //   2. allocates the group's sequence numbers (never reused, even if the commit fails);
 //   3. encodes one WAL record per batch and writes them all with one write(2);
 //   4. fdatasyncs if any writer asked for sync;
@@ -76,7 +78,7 @@ Status DBImpl::SyncWal() {
   CAIRN_RETURN_IF_ERROR(ReadOnlyError());
   // Every write that returned before this call was written by a group that has finished, and
   // groups are strictly ordered, so when this request leads or joins a group the current WAL
-  // holds them all (older WALs were synced whole before their successor was created).
+  // holds them all (older WALs were synced whole before their successor received a record).
   WriteBatch empty;
   WriteQueue::Writer self(&empty, /*sync=*/true);
   if (!write_queue_.JoinAndWaitForLeadership(&self)) {
@@ -163,6 +165,8 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   memtable->NoteCommitTime(commit_micros);
   visible_sequence_.store(last_sequence, std::memory_order_release);
   active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
+  MaybeRequestBackgroundWalSync();
+  MaybeRequestWalPreparation(*memtable);
   stats_.commits.fetch_add(1, std::memory_order_relaxed);
   stats_.writes.fetch_add(batches, std::memory_order_relaxed);
   stats_.user_bytes.fetch_add(user_bytes, std::memory_order_relaxed);
@@ -189,6 +193,15 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
     CAIRN_RETURN_IF_ERROR(ReadOnlyError());
     WritePressure pressure;
     pressure.memtable_bytes = MemTableBytes(*view);
+    for (const Immutable& immutable : view->immutables) {
+      if (immutable.id == recovered_memtable_id_) {
+        // The MemTable replayed at open is not counted: replaying a WAL at its cap can give
+        // more than the memory limit, and stopping writers would not free it any sooner
+        // (its flush is already queued). Memory is bounded by it plus the limit meanwhile.
+        pressure.memtable_bytes -= std::min(pressure.memtable_bytes,
+                                            immutable.memtable->ApproximateMemoryUsage());
+      }
+    }
     pressure.l0_files = static_cast<int>(view->version->files(0).size());
     bool active_empty = view->active->entry_count() == 0;
     // "Full" counts the bytes entries use, not the arena's reserved blocks, so a small
@@ -196,7 +209,7 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
     bool full = view->active->ApproximateDataBytes() >= options_.memtable_size_bytes;
     // Past the WAL cap, switch so a flush can retire the old WALs; while a flush is already
     // pending, switching again would only make tiny MemTables.
-    bool wal_cap = view->immutables.empty() && LiveWalBytes() > options_.max_wal_size_bytes;
+    bool wal_cap = view->immutables.empty() && LiveWalBytes() > WalCapBytes();
     bool wants_switch = !active_empty && (force_switch || full || wal_cap);
     if (MustStopWrites(pressure, options_) && !view->immutables.empty()) {
       // The hard stop: MemTable memory at its limit. Wait for a flush to free some; if the
@@ -233,18 +246,39 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
 }
 
 Status DBImpl::SwitchMemTable() {
-  // The old log is synced completely before its successor exists: recovery relies on every
-  // log but the newest being whole (docs/durability.md).
-  Status s = wal_->Sync();
+  // The old log ends durably at its last record before its successor receives one: recovery
+  // relies on every log but the newest holding records being whole (docs/durability.md).
+  // The WAL thread's background syncs keep what is left to sync here small.
+  Status s = wal_->Finish(env_);
+  // Waits only if the WAL thread is preparing right now (a few small syncs); normally the
+  // next WAL is ready and the switch creates nothing.
+  std::lock_guard<std::mutex> prep(wal_prep_mu_);
   if (s.ok()) {
-    s = StartNewWal(wal_->file_number());
-  }
-  if (!s.ok()) {
+    // A failed preparation (or switch) may have left a WAL file following the active one;
+    // creating another would break the chain. Its error is set before wal_prep_mu_ is
+    // released, so it is seen here.
     std::lock_guard<std::mutex> lock(mu_);
-    SetErrorLocked(s.WithContext("switching to a new WAL"));
-    return ReadOnlyErrorLocked();
+    CAIRN_RETURN_IF_ERROR(ReadOnlyErrorLocked());
   }
-  return Status::OK();
+  if (s.ok()) {
+    std::unique_ptr<wal::WalWriter> next = std::move(prepared_wal_);
+    if (next == nullptr) {
+      auto created = CreateAndRecordWal(wal_->file_number());
+      if (created.ok()) {
+        next = std::move(created).value();
+      } else {
+        s = created.status();
+      }
+    }
+    if (s.ok()) {
+      assert(next->file_number() > wal_->file_number());
+      InstallWal(std::move(next));
+      return Status::OK();
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  SetErrorLocked(s.WithContext("switching to a new WAL"));
+  return ReadOnlyErrorLocked();
 }
 
 }  // namespace cairn

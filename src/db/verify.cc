@@ -23,6 +23,25 @@ struct LiveState {
   std::map<uint64_t, manifest::SegmentMeta> segments;
 };
 
+// Whether a WAL file holds at least one intact record (under its own header's identity).
+Result<bool> WalHoldsRecords(Env* env, const std::string& path) {
+  auto opened = wal::WalReader::Open(env, path);
+  if (!opened.ok()) {
+    return opened.status();
+  }
+  wal::FileHeader header;
+  Status s = opened.value()->ReadHeader(wal::kWalMagic, &header);
+  if (s.IsIOError()) {
+    return s;
+  }
+  if (!s.ok()) {
+    return true;  // unreadable header: judged by VerifyWal, never skipped
+  }
+  wal::DamageScan scan;
+  CAIRN_RETURN_IF_ERROR(opened.value()->ScanAfterDamage(wal::kFileHeaderSize - 1, &scan));
+  return scan.intact_records_after > 0;
+}
+
 // Checks one WAL file: header, then every record's checksum and payload structure.
 // `expected_prev_below` is set for the oldest live log (its predecessor must be below it),
 // `expected_prev` otherwise.
@@ -227,6 +246,18 @@ Status VerifyDatabase(Env* env, const std::string& dir, VerifyReport* report) {
     }
   }
   std::erase_if(wals, [&](const auto& wal) { return wal.first < live.log_number; });
+  // A log is judged as the newest (a torn tail is only a note) when no later log holds a
+  // record: the next WAL is prepared before the active one ends (docs/durability.md §2).
+  size_t last_with_records = 0;
+  for (size_t i = 0; i < wals.size(); i++) {
+    auto holds = WalHoldsRecords(env, JoinPath(dir, wals[i].second));
+    if (!holds.ok()) {
+      return holds.status();
+    }
+    if (holds.value()) {
+      last_with_records = i;
+    }
+  }
   for (size_t i = 0; i < wals.size(); i++) {
     std::optional<uint64_t> expected_prev;
     if (i > 0) {
@@ -234,7 +265,8 @@ Status VerifyDatabase(Env* env, const std::string& dir, VerifyReport* report) {
     }
     CAIRN_RETURN_IF_ERROR(VerifyWal(env, dir, wals[i].second, wals[i].first, expected_prev,
                                     std::max<uint64_t>(live.log_number, 1),
-                                    i + 1 == wals.size(), id_known ? &db_id : nullptr, report));
+                                    i + 1 == wals.size() || i >= last_with_records,
+                                    id_known ? &db_id : nullptr, report));
   }
   return Status::OK();
 }

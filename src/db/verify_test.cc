@@ -9,6 +9,7 @@
 
 #include "cairn/db.h"
 #include "env/mem_env.h"
+#include "wal/wal_reader.h"
 #include "testutil.h"
 #include "util/filename.h"
 
@@ -48,6 +49,24 @@ class VerifyTest : public ::testing::Test {
 
   std::string Path(const std::string& name) { return std::string(kDir) + "/" + name; }
 
+  // The newest WAL that holds a record. (The newest WAL file of all is the next one,
+  // prepared ahead of the switch: it holds a header and, if recycled, an old life.)
+  std::string NewestWalWithRecords() {
+    std::string found;
+    for (const std::string& name : Files(FileType::kWal)) {
+      auto reader = wal::WalReader::Open(&env_, Path(name));
+      wal::FileHeader header;
+      wal::Record record;
+      wal::WalReader::Outcome outcome = wal::WalReader::Outcome::kEnd;
+      if (reader.ok() && reader.value()->ReadHeader(wal::kWalMagic, &header).ok() &&
+          reader.value()->Next(&record, &outcome).ok() &&
+          outcome == wal::WalReader::Outcome::kRecord) {
+        found = name;
+      }
+    }
+    return found;
+  }
+
   VerifyReport Verify() {
     VerifyReport report;
     EXPECT_OK(VerifyDatabase(&env_, kDir, &report));
@@ -76,7 +95,7 @@ TEST_F(VerifyTest, FlippedByteInASegmentBlockIsReportedWithFileAndOffset) {
 }
 
 TEST_F(VerifyTest, FlippedByteInAnAcknowledgedWalRecordIsReported) {
-  std::string wal = Files(FileType::kWal).back();
+  std::string wal = NewestWalWithRecords();
   ASSERT_OK(env_.CorruptByte(Path(wal), 100, 0x20));  // the first record; later ones synced it
   VerifyReport report = Verify();
   ASSERT_EQ(report.problems.size(), 1u);
@@ -106,7 +125,7 @@ TEST_F(VerifyTest, MissingIdentityIsReported) {
 }
 
 TEST_F(VerifyTest, TornTailOfNewestLogIsOnlyANote) {
-  std::string newest = Path(Files(FileType::kWal).back());
+  std::string newest = Path(NewestWalWithRecords());
   auto size = env_.GetFileSize(newest);
   ASSERT_OK(size.status());
   ASSERT_OK(env_.TruncateFile(newest, size.value() - 3));

@@ -190,6 +190,15 @@ Result<std::unique_ptr<WritableFile>> FaultEnv::NewWritableFile(const std::strin
   return std::unique_ptr<WritableFile>(new FaultWritableFile(this, std::move(file).value(), path));
 }
 
+Result<std::unique_ptr<WritableFile>> FaultEnv::ReuseWritableFile(const std::string& path) {
+  CAIRN_RETURN_IF_ERROR(MaybeFail(kFaultOpen, path));
+  Result<std::unique_ptr<WritableFile>> file = base_->ReuseWritableFile(path);
+  if (!file.ok()) {
+    return file.status();
+  }
+  return std::unique_ptr<WritableFile>(new FaultWritableFile(this, std::move(file).value(), path));
+}
+
 Result<std::unique_ptr<ReadableFile>> FaultEnv::NewReadableFile(const std::string& path) {
   CAIRN_RETURN_IF_ERROR(MaybeFail(kFaultOpen, path));
   Result<std::unique_ptr<ReadableFile>> file = base_->NewReadableFile(path);

@@ -35,7 +35,7 @@ namespace cairn {
 
 // Operation kinds, as bits of a mask.
 enum FaultKind : uint32_t {
-  kFaultOpen = 1u << 0,     // NewWritableFile, NewReadableFile, LockFile
+  kFaultOpen = 1u << 0,     // NewWritableFile, ReuseWritableFile, NewReadableFile, LockFile
   kFaultRead = 1u << 1,     // ReadableFile::Read, Size, GetChildren, GetFileSize, FileExists
   kFaultWrite = 1u << 2,    // WritableFile::Append
   kFaultSync = 1u << 3,     // WritableFile::Sync, TruncateFile
@@ -82,6 +82,7 @@ class FaultEnv final : public Env {
 
   // --- Env ---
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
+  Result<std::unique_ptr<WritableFile>> ReuseWritableFile(const std::string& path) override;
   Result<std::unique_ptr<ReadableFile>> NewReadableFile(const std::string& path) override;
   Result<bool> FileExists(const std::string& path) override;
   Result<std::vector<std::string>> GetChildren(const std::string& dir) override;

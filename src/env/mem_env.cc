@@ -302,17 +302,33 @@ void State::Restart(const CrashOptions& options) {
 
 class MemWritableFile final : public WritableFile {
  public:
+  // `overwrite`: writes start at offset 0 and replace the old bytes in place
+  // (ReuseWritableFile); otherwise every write appends.
   MemWritableFile(std::shared_ptr<State> state, InodePtr inode, uint64_t generation,
-                  std::string path)
+                  std::string path, bool overwrite)
       : state_(std::move(state)),
         inode_(std::move(inode)),
         generation_(generation),
-        path_(std::move(path)) {}
+        path_(std::move(path)),
+        overwrite_(overwrite) {}
 
   Status Append(std::string_view data) override {
     std::lock_guard<std::mutex> lock(state_->mu);
     CAIRN_RETURN_IF_ERROR(CheckUsable("append"));
-    inode_->current.append(data);
+    std::string& bytes = inode_->current;
+    if (!overwrite_ || position_ >= bytes.size()) {
+      if (overwrite_ && position_ > bytes.size()) {
+        bytes.resize(position_, '\0');  // someone truncated the file under us
+      }
+      bytes.append(data);
+    } else {
+      // In-place overwrite: the durable image must stop aliasing `current` first.
+      inode_->DetachDurable();
+      const size_t in_place = std::min<uint64_t>(data.size(), bytes.size() - position_);
+      bytes.replace(position_, in_place, data.substr(0, in_place));
+      bytes.append(data.substr(in_place));
+    }
+    position_ += data.size();
     return Status::OK();
   }
 
@@ -347,6 +363,8 @@ class MemWritableFile final : public WritableFile {
   const InodePtr inode_;
   const uint64_t generation_;
   const std::string path_;
+  const bool overwrite_;
+  uint64_t position_ = 0;  // next write offset in overwrite mode
   bool closed_ = false;
 };
 
@@ -426,8 +444,20 @@ Result<std::unique_ptr<WritableFile>> MemEnv::NewWritableFile(const std::string&
   if (!inode.ok()) {
     return inode.status();
   }
-  return std::unique_ptr<WritableFile>(
-      new MemWritableFile(impl_->state, std::move(inode).value(), s.generation, path));
+  return std::unique_ptr<WritableFile>(new MemWritableFile(
+      impl_->state, std::move(inode).value(), s.generation, path, /*overwrite=*/false));
+}
+
+Result<std::unique_ptr<WritableFile>> MemEnv::ReuseWritableFile(const std::string& path) {
+  State& s = *impl_->state;
+  std::lock_guard<std::mutex> lock(s.mu);
+  CAIRN_RETURN_IF_ERROR(s.CheckRunning());
+  Result<InodePtr> inode = s.LookupFile(path, "open for reuse");
+  if (!inode.ok()) {
+    return inode.status();
+  }
+  return std::unique_ptr<WritableFile>(new MemWritableFile(
+      impl_->state, std::move(inode).value(), s.generation, path, /*overwrite=*/true));
 }
 
 Result<std::unique_ptr<ReadableFile>> MemEnv::NewReadableFile(const std::string& path) {

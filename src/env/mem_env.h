@@ -13,7 +13,9 @@
 // A rename between two directories is durable per directory: the new name needs SyncDir on
 // the target directory, the removal of the old name SyncDir on the source directory.
 // Reopening an existing file with NewWritableFile truncates its inode, as O_TRUNC does, so
-// every hard link to it sees the truncation.
+// every hard link to it sees the truncation. ReuseWritableFile opens an existing file for
+// overwriting from offset 0: until a Sync, a crash keeps the old content of every overwritten
+// byte (exact model), or, with torn writes, the old or the new content of each 512-byte unit.
 //
 // Crash testing with a live DB works in two phases:
 //   1. Freeze: CrashNow(), or ScheduleCrashAtSyncPoint(n), which freezes just before the
@@ -71,6 +73,7 @@ class MemEnv final : public Env {
 
   // --- Env ---
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
+  Result<std::unique_ptr<WritableFile>> ReuseWritableFile(const std::string& path) override;
   Result<std::unique_ptr<ReadableFile>> NewReadableFile(const std::string& path) override;
   Result<bool> FileExists(const std::string& path) override;
   Result<std::vector<std::string>> GetChildren(const std::string& dir) override;

@@ -187,6 +187,15 @@ class PosixEnv final : public Env {
     return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
   }
 
+  Result<std::unique_ptr<WritableFile>> ReuseWritableFile(const std::string& path) override {
+    // No O_CREAT, O_TRUNC or O_APPEND: writes start at offset 0 and overwrite in place.
+    const int fd = OpenRetrying(path, O_WRONLY);
+    if (fd < 0) {
+      return PosixError("open for reuse", path, errno);
+    }
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
+  }
+
   Result<std::unique_ptr<ReadableFile>> NewReadableFile(const std::string& path) override {
     const int fd = OpenRetrying(path, O_RDONLY);
     if (fd < 0) {
@@ -417,6 +426,10 @@ PosixFileLock::~PosixFileLock() {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<WritableFile>> Env::ReuseWritableFile(const std::string& path) {
+  return Status::NotSupported("this Env cannot reuse a file in place: " + path);
+}
 
 Env* Env::Default() {
   // Never destroyed: background threads and static destructors of the host program may still

@@ -3,10 +3,18 @@
 //
 // Keyed by (file number, block offset); file numbers are never reused within a database, so
 // a key names one block forever. Split into 2^kBlockCacheShardBits shards by key hash, each
-// an LRU list with its own mutex. A block is charged its decoded size plus a fixed overhead;
-// inserting evicts least-recently-used blocks of the shard until it fits its share of the
-// budget (a block larger than a shard's share is not cached). Blocks are held as
-// shared_ptr, so an evicted block stays valid for whoever is using it.
+// with its own mutex. A block is charged its decoded size plus a fixed overhead; inserting
+// evicts blocks of the shard until it fits its share of the budget (a block larger than a
+// shard's share is not cached). Blocks are held as shared_ptr, so an evicted block stays
+// valid for whoever is using it.
+//
+// Eviction is CLOCK, not exact LRU: a hit only sets the entry's "referenced" bit (no list to
+// reorder, so a hit touches one cache line of the shard besides the index), and the hand
+// sweeps the entries, clearing set bits and evicting the first entry whose bit is clear. A
+// new block starts unreferenced, so a block read once goes before one read twice (scan
+// resistance). Each shard finds entries through an open-addressing table (linear probing,
+// backward-shift deletion) of 32-bit slot numbers: one probe in the common case, no node
+// allocation per block. The profile that motivated it is in docs/benchmarks.md (finding 11).
 //
 // Index and filter blocks are not cached here: each Segment holds its own for its lifetime.
 //
@@ -18,10 +26,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 #include "segment/block.h"
@@ -66,26 +72,44 @@ class BlockCache {
       return file_number == other.file_number && offset == other.offset;
     }
   };
-  struct KeyHash {
-    size_t operator()(const Key& key) const;
-  };
-  struct Entry {
-    Key key;
+  static uint64_t Hash(const Key& key);
+
+  // One cached block. A slot with a null block is free (listed in Shard::free_slots).
+  struct Slot {
+    Key key{0, 0};
+    uint64_t hash = 0;
     std::shared_ptr<const Block> block;
-    size_t charge;
+    size_t charge = 0;
+    bool referenced = false;
   };
-  // One LRU list; the front is the most recently used.
+  // Every member is guarded by mu except capacity_bytes (constant).
   struct alignas(64) Shard {
     std::mutex mu;
-    std::list<Entry> lru;                                              // guarded by mu
-    std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> map;  // guarded by mu
-    size_t usage_bytes = 0;                                            // guarded by mu
-    size_t capacity_bytes = 0;                                         // constant
+    std::vector<Slot> slots;
+    std::vector<uint32_t> free_slots;
+    // Open addressing: slot number + 1, or 0 for an empty position. Size a power of two, at
+    // least twice the number of entries.
+    std::vector<uint32_t> index;
+    size_t entry_count = 0;
+    size_t clock_hand = 0;  // the next slot the CLOCK sweep looks at
+    size_t usage_bytes = 0;
+    size_t capacity_bytes = 0;
   };
 
-  Shard& ShardFor(const Key& key);
-  // Requires shard.mu held.
-  static void EvictToCapacity(Shard& shard, std::vector<std::shared_ptr<const Block>>* evicted);
+  Shard& ShardFor(uint64_t hash);
+  // The rest require shard.mu held.
+  // The index position holding `key`, or the empty position where it would go.
+  static size_t FindPosition(const Shard& shard, const Key& key, uint64_t hash);
+  // Adds a new entry (the key must be absent); returns its slot.
+  static uint32_t InsertNew(Shard& shard, const Key& key, uint64_t hash,
+                            std::shared_ptr<const Block> block, size_t charge);
+  static void GrowIndex(Shard& shard);
+  // Removes the entry in `slot`, moving its block into *released.
+  static void RemoveSlot(Shard& shard, uint32_t slot,
+                         std::vector<std::shared_ptr<const Block>>* released);
+  // CLOCK-evicts until the shard fits its budget, never evicting slot `keep`.
+  static void EvictToCapacity(Shard& shard, uint32_t keep,
+                              std::vector<std::shared_ptr<const Block>>* evicted);
 
   const size_t capacity_bytes_;
   const int shard_bits_;

@@ -1,5 +1,6 @@
-// Proves the block cache keeps within its byte budget by evicting least-recently-used
-// blocks, counts hits and misses, keeps an evicted block valid for whoever still holds it,
+// Proves the block cache keeps within its byte budget by CLOCK eviction (a block used since
+// the hand last passed survives, an unused one goes), finds every block through its
+// open-addressing index across growth and deletions (against a model), counts hits and misses, keeps an evicted block valid for whoever still holds it,
 // replaces a block cached twice, refuses blocks larger than a shard, drops a file's blocks
 // on EraseFile, and survives many threads inserting and looking up at once. And that many
 // threads reading one segment concurrently (Get and iterators, through a small shared
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -43,8 +45,9 @@ uint64_t BlockId(const Block& block) {
   return id;
 }
 
-TEST(BlockCache, EvictsLeastRecentlyUsedByBytes) {
-  // One shard, so the LRU order is global and exact.
+TEST(BlockCache, EvictsBlocksNotUsedSinceTheClockHandPassedByBytes) {
+  // One shard, so the CLOCK order is global and exact: blocks are inserted unreferenced, a
+  // hit sets the bit, the hand starts at the first slot.
   const size_t block_charge = MakeBlock(1000, 0)->size_bytes() + BlockCache::kEntryOverheadBytes;
   BlockCache cache(10 * block_charge + 100, /*shard_bits=*/0);
   std::vector<std::shared_ptr<const Block>> blocks;
@@ -55,7 +58,7 @@ TEST(BlockCache, EvictsLeastRecentlyUsedByBytes) {
   }
   EXPECT_EQ(cache.entry_count(), 10u);
   EXPECT_EQ(cache.usage_bytes(), 10 * block_charge);
-  // Touch block 0 so block 1 is now the least recently used.
+  // Touch block 0: the hand spares it (clearing its bit) and evicts block 1.
   ASSERT_NE(cache.Lookup(1, 0), nullptr);
   cache.Insert(1, 10 * 4096, MakeBlock(1000, 10));
   EXPECT_EQ(cache.entry_count(), 10u);
@@ -68,6 +71,40 @@ TEST(BlockCache, EvictsLeastRecentlyUsedByBytes) {
   EXPECT_LE(cache.usage_bytes(), cache.capacity_bytes());
   EXPECT_LE(cache.entry_count(), 6u);
   EXPECT_NE(cache.Lookup(2, 0), nullptr);
+}
+
+TEST(BlockCache, IndexFindsEveryBlockAcrossGrowthAndDeletionsLikeAModel) {
+  // A budget no test fills, one shard: only EraseFile removes entries, so the cache must
+  // behave exactly like a map while its index grows and backward-shift deletions run.
+  BlockCache cache(size_t{1} << 40, /*shard_bits=*/0);
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> model;
+  std::mt19937_64 rng(test::TestSeed());
+  uint64_t next_id = 0;
+  for (int round = 0; round < 20000; round++) {
+    const uint64_t file = rng() % 8;
+    const uint64_t offset = (rng() % 512) * 4096;
+    const uint64_t op = rng() % 10;
+    if (op < 5) {
+      cache.Insert(file, offset, MakeBlock(100, next_id));
+      model[{file, offset}] = next_id++;
+    } else if (op < 9) {
+      auto found = cache.Lookup(file, offset);
+      auto want = model.find({file, offset});
+      ASSERT_EQ(found != nullptr, want != model.end()) << file << "/" << offset;
+      if (found != nullptr) {
+        ASSERT_EQ(BlockId(*found), want->second);
+      }
+    } else if (rng() % 50 == 0) {
+      cache.EraseFile(file);
+      std::erase_if(model, [&](const auto& entry) { return entry.first.first == file; });
+    }
+    ASSERT_EQ(cache.entry_count(), model.size());
+  }
+  for (const auto& [key, id] : model) {
+    auto found = cache.Lookup(key.first, key.second);
+    ASSERT_NE(found, nullptr);
+    EXPECT_EQ(BlockId(*found), id);
+  }
 }
 
 TEST(BlockCache, CountsHitsAndMisses) {

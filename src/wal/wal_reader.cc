@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "util/coding.h"
 #include "util/constants.h"
 #include "wal/wal_codec.h"
 
@@ -11,6 +12,19 @@ namespace {
 // Read-ahead granularity: large enough that replay is sequential I/O, small enough that a
 // reader costs little memory.
 constexpr size_t kReadAheadBytes = 1u << 20;
+
+// Whether a record header could start with `header` (kRecordHeaderSize bytes), with
+// `bytes_left` bytes from its start to the end of the file: a subset of TryRecordAt's checks,
+// with no allocation.
+bool MayStartRecord(std::string_view header, uint64_t bytes_left) {
+  const char* p = header.data();
+  if (p[9] != 0 || p[10] != 0 || p[11] != 0 || !IsKnownRecordType(static_cast<uint8_t>(p[8]))) {
+    return false;
+  }
+  uint32_t payload_length = DecodeFixed32(p + 4);
+  return payload_length <= kMaxRecordPayloadBytes &&
+         payload_length <= bytes_left - kRecordHeaderSize;
+}
 
 }  // namespace
 
@@ -151,6 +165,15 @@ Status WalReader::ScanAfterDamage(uint64_t damage_offset, DamageScan* scan) {
     return Status::OK();  // without a valid header no record can be authenticated
   }
   for (uint64_t offset = damage_offset + 1; offset + kRecordHeaderSize <= file_size_; offset++) {
+    // Cheap rejection first: the scan visits every byte offset, and what follows the records
+    // of a recycled file can be tens of MiB (its previous life). Only offsets passing the
+    // header's fixed-value checks (reserved bytes, type, length bound; all checked again by
+    // TryRecordAt) are worth a full decode and checksum.
+    std::string_view peek;
+    CAIRN_RETURN_IF_ERROR(Fetch(offset, kRecordHeaderSize, &peek));
+    if (!MayStartRecord(peek, file_size_ - offset)) {
+      continue;
+    }
     Record record;
     bool valid = false;
     bool truncated = false;

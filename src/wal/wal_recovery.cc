@@ -1,6 +1,7 @@
 #include "wal/wal_recovery.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "env/env_util.h"
 #include "wal/wal_reader.h"
@@ -37,7 +38,13 @@ class LogRecovery {
 
   Status Run() {
     for (size_t i = 0; i < logs_.size() && !damage_.found && !remove_newest_; i++) {
+      valid_end_ = kFileHeaderSize;
       CAIRN_RETURN_IF_ERROR(ReplayLog(i));
+      valid_ends_.push_back(valid_end_);
+      if (valid_end_ > kFileHeaderSize) {
+        last_with_records_ = i;
+        last_with_records_end_ = valid_end_;
+      }
     }
     if (damage_.found) {
       CAIRN_RETURN_IF_ERROR(ReportDamage());
@@ -52,6 +59,7 @@ class LogRecovery {
   Status ReplayLog(size_t i);
   Status CheckHeader(size_t i, const FileHeader& header, std::string* problem) const;
   Status OnDamage(size_t i, WalReader* reader);
+  Status LaterLogsHoldNoRecord(size_t i, bool* none);
   Status MaxSequenceFrom(size_t first_log, uint64_t* max_seq);
   Status ReportDamage();
   Status Repair();
@@ -66,6 +74,11 @@ class LogRecovery {
 
   uint64_t valid_end_ = 0;  // end of the last valid record of the log being replayed
   bool remove_newest_ = false;
+  // The newest log holding records and the end of its last valid record. It may be followed
+  // by a log prepared ahead of the switch that never received a record.
+  std::optional<size_t> last_with_records_;
+  uint64_t last_with_records_end_ = 0;
+  std::vector<uint64_t> valid_ends_;  // per log replayed: the end of its last valid record
   Damage damage_;
   uint64_t lost_after_max_seq_ = 0;  // highest sequence number seen past the damage
 };
@@ -156,7 +169,14 @@ Status LogRecovery::OnDamage(size_t i, WalReader* reader) {
   if (scan.intact_records_after > 0) {
     lost_after_max_seq_ = std::max(lost_after_max_seq_, scan.max_seq_after);
   }
-  if (IsNewest(i) && scan.max_synced_offset_after <= offset) {
+  // The newest log holding records may have had a torn tail: its successors, if any, were
+  // created ahead of time and never received a record, so nothing proves this log was synced
+  // in full (a log is synced in full only before its successor receives its first record).
+  bool holds_last_records = IsNewest(i);
+  if (!holds_last_records && scan.max_synced_offset_after <= offset) {
+    CAIRN_RETURN_IF_ERROR(LaterLogsHoldNoRecord(i, &holds_last_records));
+  }
+  if (holds_last_records && scan.max_synced_offset_after <= offset) {
     // Nothing after the damage proves the damaged bytes were ever durable: a torn tail.
     result_->events.push_back(
         "cut torn tail of " + logs_[i].name + ": bytes [" + std::to_string(offset) + ", " +
@@ -165,14 +185,51 @@ Status LogRecovery::OnDamage(size_t i, WalReader* reader) {
     return Status::OK();
   }
   std::string why = reader->damage_reason();
-  if (!IsNewest(i)) {
+  if (!holds_last_records) {
     why += "; the log was synced in full before its successor " + logs_[i + 1].name +
-           " was created, so this is acknowledged data";
+           " received a record, so this is acknowledged data";
   } else {
     why += "; an intact record after it shows bytes up to offset " +
            std::to_string(scan.max_synced_offset_after) + " had been synced";
   }
   damage_ = Damage{true, i, offset, why};
+  return Status::OK();
+}
+
+// Whether every log after `i` holds no record: each has a valid header of this chain and no
+// intact record anywhere after it (the rest is zeros, a recycled file's previous life, or a
+// torn first write), or it is the newest and died while its header was being written.
+Status LogRecovery::LaterLogsHoldNoRecord(size_t i, bool* none) {
+  *none = false;
+  for (size_t j = i + 1; j < logs_.size(); j++) {
+    auto opened = WalReader::Open(env_, Path(j));
+    if (!opened.ok()) {
+      return opened.status();
+    }
+    WalReader* reader = opened.value().get();
+    FileHeader header;
+    Status header_status = reader->ReadHeader(kWalMagic, &header);
+    if (header_status.IsIOError()) {
+      return header_status;
+    }
+    if (!header_status.ok()) {
+      if (IsNewest(j) && reader->file_size() <= kFileHeaderSize) {
+        continue;  // died while being created
+      }
+      return Status::OK();  // judged (as damage) when its turn comes
+    }
+    std::string problem;
+    CAIRN_RETURN_IF_ERROR(CheckHeader(j, header, &problem));
+    if (!problem.empty()) {
+      return Status::OK();
+    }
+    DamageScan scan;
+    CAIRN_RETURN_IF_ERROR(reader->ScanAfterDamage(kFileHeaderSize - 1, &scan));
+    if (scan.intact_records_after > 0) {
+      return Status::OK();
+    }
+  }
+  *none = true;
   return Status::OK();
 }
 
@@ -270,6 +327,23 @@ Status LogRecovery::Repair() {
     return Status::OK();
   }
   size_t newest = logs_.size() - 1;
+  if (last_with_records_.has_value() && *last_with_records_ != newest) {
+    // The newest log holding records is followed only by logs that hold none (prepared ahead
+    // of a switch that never came). Like a newest log, it is cut at its last valid record
+    // (a torn tail, or a recycled file's previous life) and made durable: the previous
+    // process may have written records it never synced, and this open shows them. Done
+    // before the empty successor is removed, so a crash in between finds the same state.
+    CAIRN_RETURN_IF_ERROR(
+        env_->TruncateFile(Path(*last_with_records_), last_with_records_end_));
+  }
+  bool newest_survives = !remove_newest_ && valid_ends_.size() == logs_.size() &&
+                         valid_ends_[newest] > kFileHeaderSize;
+  if (!newest_survives && newest > 0 && newest - 1 != last_with_records_) {
+    // The newest log goes (below), so its predecessor becomes the newest surviving log, and
+    // the next log will follow it: it must end durably at its last valid record, or at its
+    // header if it holds none (its records, if any were written, were all a torn tail).
+    CAIRN_RETURN_IF_ERROR(env_->TruncateFile(Path(newest - 1), valid_ends_[newest - 1]));
+  }
   if (remove_newest_) {
     CAIRN_RETURN_IF_ERROR(env_->RemoveFile(Path(newest)));
     CAIRN_RETURN_IF_ERROR(env_->SyncDir(options_.dir));

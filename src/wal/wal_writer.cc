@@ -19,60 +19,124 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Create(Env* env, const std::string
   // header in a file that holds more than a header as corruption, not a torn write.
   CAIRN_RETURN_IF_ERROR(handle->Sync());
   CAIRN_RETURN_IF_ERROR(env->SyncDir(dir));
-  return std::unique_ptr<WalWriter>(new WalWriter(std::move(handle), path, header.file_number,
-                                                  RecordChecksumSeed(header.db_id,
-                                                                     header.file_number),
-                                                  bytes.size()));
+  return std::unique_ptr<WalWriter>(
+      new WalWriter(std::move(handle), path, header.file_number,
+                    RecordChecksumSeed(header.db_id, header.file_number), bytes.size(),
+                    /*previous_life_bytes=*/0));
+}
+
+Result<std::unique_ptr<WalWriter>> WalWriter::Reuse(Env* env, const std::string& dir,
+                                                    const std::string& pooled_path,
+                                                    const std::string& path,
+                                                    const FileHeader& header) {
+  auto old_size = env->GetFileSize(pooled_path);
+  if (!old_size.ok()) {
+    return old_size.status();
+  }
+  auto file = env->ReuseWritableFile(pooled_path);
+  if (!file.ok()) {
+    return file.status();
+  }
+  std::string bytes;
+  EncodeFileHeader(header, &bytes);
+  std::unique_ptr<WritableFile> handle = std::move(file).value();
+  CAIRN_RETURN_IF_ERROR(handle->Append(bytes));
+  // Durable before the rename: under its old name the file is obsolete and ignored by
+  // recovery, so whenever the new name exists (after any crash), its header is the new one.
+  CAIRN_RETURN_IF_ERROR(handle->Sync());
+  CAIRN_RETURN_IF_ERROR(env->RenameFile(pooled_path, path));
+  CAIRN_RETURN_IF_ERROR(env->SyncDir(dir));
+  return std::unique_ptr<WalWriter>(new WalWriter(
+      std::move(handle), path, header.file_number,
+      RecordChecksumSeed(header.db_id, header.file_number), bytes.size(), old_size.value()));
 }
 
 WalWriter::WalWriter(std::unique_ptr<WritableFile> file, std::string path, uint64_t file_number,
-                     uint32_t checksum_seed, uint64_t offset)
+                     uint32_t checksum_seed, uint64_t offset, uint64_t previous_life_bytes)
     : file_(std::move(file)),
       path_(std::move(path)),
       file_number_(file_number),
       checksum_seed_(checksum_seed),
+      previous_life_bytes_(previous_life_bytes),
       written_offset_(offset),
       synced_offset_(offset) {}
+
+Status WalWriter::Poison(const Status& s) {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  if (error_.ok()) {
+    error_ = s;
+    poisoned_.store(true, std::memory_order_release);
+  }
+  return error_;
+}
 
 void WalWriter::AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_count,
                              uint64_t commit_micros, std::string_view payload,
                              std::string* buffer) const {
-  RecordLocation where{checksum_seed_, written_offset_ + buffer->size()};
-  EncodeRecord(type, first_seq, seq_count, synced_offset_, commit_micros, payload, where, buffer);
+  RecordLocation where{checksum_seed_, written_offset() + buffer->size()};
+  // A concurrent background Sync may raise synced_offset_ at any moment; whichever value is
+  // read was durable, which is all the stamp claims.
+  EncodeRecord(type, first_seq, seq_count, synced_offset(), commit_micros, payload, where, buffer);
 }
 
 Status WalWriter::Write(std::string_view bytes) {
-  if (!error_.ok()) {
-    return error_;
+  if (poisoned()) {
+    return error();
   }
   Status s = file_->Append(bytes);
   if (!s.ok()) {
-    error_ = s.WithContext("WAL write to " + path_);
-    return error_;
+    return Poison(s.WithContext("WAL write to " + path_));
   }
-  written_offset_ += bytes.size();
+  written_offset_.fetch_add(bytes.size(), std::memory_order_acq_rel);
   return Status::OK();
 }
 
 Status WalWriter::Sync() {
-  if (!error_.ok()) {
-    return error_;
+  std::lock_guard<std::mutex> lock(sync_mu_);
+  if (poisoned()) {
+    return error();
   }
-  if (synced_offset_ == written_offset_) {
+  // Every byte written before this point is covered by the fdatasync below.
+  const uint64_t target = written_offset();
+  if (synced_offset() >= target) {
     return Status::OK();
+  }
+  if (file_ == nullptr) {
+    return Poison(Status::IOError("WAL sync of " + path_ + ": file is closed"));
   }
   Status s = file_->Sync();
   if (!s.ok()) {
     // Never retried: after a failed fdatasync the kernel may have marked the pages clean, so
     // a later success would prove nothing.
-    error_ = s.WithContext("WAL sync of " + path_);
-    return error_;
+    return Poison(s.WithContext("WAL sync of " + path_));
   }
-  synced_offset_ = written_offset_;
+  synced_offset_.store(target, std::memory_order_release);
   return Status::OK();
 }
 
+Status WalWriter::Finish(Env* env) {
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    if (poisoned()) {
+      return error();
+    }
+    const uint64_t end = written_offset();
+    if (previous_life_bytes_ > end) {
+      // Cutting syncs the whole file too (Env::TruncateFile), so it replaces the Sync.
+      Status s = env->TruncateFile(path_, end);
+      if (!s.ok()) {
+        return Poison(s.WithContext("cutting the previous life of recycled WAL " + path_));
+      }
+      previous_life_bytes_ = 0;
+      synced_offset_.store(end, std::memory_order_release);
+      return Status::OK();
+    }
+  }
+  return Sync();
+}
+
 Status WalWriter::Close() {
+  std::lock_guard<std::mutex> lock(sync_mu_);
   if (file_ == nullptr) {
     return Status::OK();
   }

@@ -12,12 +12,18 @@
 // is never retried (Linux may have dropped the dirty pages). Every later call returns the
 // first error.
 //
-// Thread safety: not thread-safe; the group-commit leader is the only user at any moment.
+// Thread safety: AppendRecord, Write and Close are for one thread at a time (the group-commit
+// leader). Sync may also be called from one other thread (the background syncer) while the
+// leader writes: syncs are serialised by the writer, so a failed fdatasync is always seen by
+// every later Sync and Write (two concurrent fdatasyncs on one descriptor could report one
+// error to only one of them). A Sync covers at least every byte written before it began.
 #ifndef CAIRN_WAL_WAL_WRITER_H_
 #define CAIRN_WAL_WAL_WRITER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -36,14 +42,26 @@ class WalWriter {
                                                    const std::string& path,
                                                    const FileHeader& header);
 
+  // Recycles the obsolete log `pooled_path` as the log at `path`, overwriting it from offset 0
+  // without truncation (Env::ReuseWritableFile): writes the new header over the old one and
+  // fdatasyncs it while the file still has its old, obsolete name (which recovery ignores),
+  // then renames it to `path` and fsyncs `dir`. The bytes after the header are the file's
+  // previous life until records overwrite them; their checksums are bound to the old file
+  // number, so they never validate as records of this one (docs/format-wal.md, "Recycled
+  // files"). NotSupported if the Env cannot reuse files.
+  static Result<std::unique_ptr<WalWriter>> Reuse(Env* env, const std::string& dir,
+                                                  const std::string& pooled_path,
+                                                  const std::string& path,
+                                                  const FileHeader& header);
+
   WalWriter(const WalWriter&) = delete;
   WalWriter& operator=(const WalWriter&) = delete;
 
   // Encodes one record at the end of `*buffer`, stamped with the current synced offset. The
   // caller passes the whole buffer to the very next Write(), which places its first byte at
   // written_offset(): the record's checksum is bound to that position. Does no I/O.
-  void AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_count,
-                    uint64_t commit_micros, std::string_view payload, std::string* buffer) const;
+  void AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_count, uint64_t commit_micros,
+                    std::string_view payload, std::string* buffer) const;
 
   // Writes `bytes` (one or more encoded records) with one write(2).
   Status Write(std::string_view bytes);
@@ -51,27 +69,46 @@ class WalWriter {
   // fdatasync: makes everything written so far durable. A no-op when nothing new was written.
   Status Sync();
 
-  // Closes the file. Does not sync.
+  // Makes the log end durably at its last record, before a successor receives records (or at
+  // close): a plain Sync(), except that a recycled file whose previous life extends past the
+  // bytes written is first cut there (Env::TruncateFile, which also syncs everything), so the
+  // file of a log that is not the newest ends exactly at its last record, as recovery
+  // requires (docs/format-wal.md, "Recycled files"). Writing after Finish is a caller bug.
+  Status Finish(Env* env);
+
+  // Closes the file (waiting for a concurrent Sync). Does not sync.
   Status Close();
 
-  uint64_t written_offset() const { return written_offset_; }
-  uint64_t synced_offset() const { return synced_offset_; }
+  uint64_t written_offset() const { return written_offset_.load(std::memory_order_acquire); }
+  uint64_t synced_offset() const { return synced_offset_.load(std::memory_order_acquire); }
+  uint64_t unsynced_bytes() const { return written_offset() - synced_offset(); }
   uint64_t file_number() const { return file_number_; }
-  bool poisoned() const { return !error_.ok(); }
+  bool poisoned() const { return poisoned_.load(std::memory_order_acquire); }
+  // The sticky error. Stable once poisoned() returned true (it is set once and never
+  // changes), so read it only after that, or from the thread that writes.
   const Status& error() const { return error_; }
   const std::string& path() const { return path_; }
 
  private:
   WalWriter(std::unique_ptr<WritableFile> file, std::string path, uint64_t file_number,
-            uint32_t checksum_seed, uint64_t offset);
+            uint32_t checksum_seed, uint64_t offset, uint64_t previous_life_bytes);
 
-  std::unique_ptr<WritableFile> file_;
+  // Records `s` as the sticky error unless one is set; returns the sticky error.
+  Status Poison(const Status& s);
+
+  std::unique_ptr<WritableFile> file_;  // guarded by sync_mu_ for Close against Sync
   const std::string path_;
   const uint64_t file_number_;
   const uint32_t checksum_seed_;
-  uint64_t written_offset_;
-  uint64_t synced_offset_;
-  Status error_;  // first failure; sticky
+  // A recycled file's size when it was reused (0 for a new file): bytes past written_offset_
+  // and below this are the previous life's, until overwritten or cut by Finish.
+  uint64_t previous_life_bytes_;          // guarded by sync_mu_
+  std::atomic<uint64_t> written_offset_;  // written by the writing thread only
+  std::atomic<uint64_t> synced_offset_;   // written under sync_mu_
+  std::mutex sync_mu_;                    // one fdatasync at a time; held across it
+  mutable std::mutex error_mu_;           // guards error_
+  Status error_;                          // first failure; sticky
+  std::atomic<bool> poisoned_{false};     // error_ is set
 };
 
 }  // namespace cairn::wal
