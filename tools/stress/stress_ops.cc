@@ -19,6 +19,18 @@ constexpr uint32_t kHotKeys = 64;
 // same odds, between taking its view and reading it.
 constexpr uint64_t kFlushOrCompactOneIn = 48;
 
+// After each operation a worker without a held snapshot takes one with odds
+// 1/kHeldSnapshotOneIn, over up to kHeldSnapshotKeys keys, and keeps it for
+// kHeldSnapshotOpsMin plus up to kHeldSnapshotOpsSpan of its operations -- long enough for
+// flushes and compactions to rewrite those keys -- checking it with odds 1/kHeldCheckOneIn
+// after each operation and once more before releasing it.
+constexpr uint64_t kHeldSnapshotOneIn = 32;
+constexpr uint32_t kHeldSnapshotKeys = 8;
+constexpr uint64_t kHeldSnapshotOpsMin = 50;
+constexpr uint64_t kHeldSnapshotOpsSpan = 500;
+constexpr uint64_t kHeldCheckOneIn = 16;
+static_assert(kHeldSnapshotKeys <= kStripeCount);
+
 uint32_t PickKey(std::mt19937_64* rng, uint32_t keys) {
   if ((*rng)() % 4 == 0) {
     return static_cast<uint32_t>((*rng)() % std::min(keys, kHotKeys));
@@ -153,6 +165,69 @@ void StressRun::MaybeFlushOrCompact(std::mt19937_64* rng, uint32_t key) {
     Status s = db_->CompactRange(&bound, &bound);
     if (!s.ok()) Fail("compact range of " + name + ": " + s.ToString());
   }
+}
+
+void StressRun::TendHeldSnapshot(int index, uint64_t done, std::mt19937_64* rng) {
+  HeldSnapshot& held = held_[static_cast<size_t>(index)];
+  if (held.snapshot == nullptr) {
+    if ((*rng)() % kHeldSnapshotOneIn != 0) return;
+    std::set<uint32_t> keys;
+    for (uint32_t i = 0; i < kHeldSnapshotKeys; ++i) keys.insert(PickKey(rng, config_.keys));
+    const std::vector<uint32_t> key_list(keys.begin(), keys.end());
+    auto locks = LockStripes(key_list);
+    held.snapshot = db_->GetSnapshot();
+    held.expected.clear();
+    for (uint32_t key : key_list) held.expected.push_back(ScanEntry{key, state_->Acked(key)});
+    held.release_after = done + kHeldSnapshotOpsMin + (*rng)() % kHeldSnapshotOpsSpan;
+    return;
+  }
+  if (done >= held.release_after) {
+    ReleaseHeld(&held);
+  } else if ((*rng)() % kHeldCheckOneIn == 0) {
+    CheckHeld(held);
+  }
+}
+
+void StressRun::CheckHeld(const HeldSnapshot& held) {
+  ReadOptions options;
+  options.snapshot = held.snapshot;
+  std::unique_ptr<Iterator> it = db_->NewIterator(options);
+  for (const ScanEntry& e : held.expected) {
+    CheckRead(e.key, e.state, Read(e.key, held.snapshot, "held snapshot get"), "held snapshot get");
+    const std::string name = KeyName(e.key);
+    it->Seek(name);
+    std::optional<std::string> seen;
+    if (it->Valid() && it->key() == name) seen = std::string(it->value());
+    if (!it->status().ok()) {
+      Fail("held snapshot iterator: " + it->status().ToString());
+      return;
+    }
+    CheckRead(e.key, e.state, seen, "held snapshot iterator");
+  }
+}
+
+void StressRun::ReleaseHeld(HeldSnapshot* held) {
+  if (held->snapshot == nullptr) return;
+  CheckHeld(*held);
+  db_->ReleaseSnapshot(held->snapshot);
+  held->snapshot = nullptr;
+  held->expected.clear();
+  op_counts_[kOpHeldSnapshot].fetch_add(1);
+}
+
+void StressRun::ReleaseAllHeldLocked() {
+  if (db_ == nullptr) return;
+  for (HeldSnapshot& held : held_) ReleaseHeld(&held);
+}
+
+void StressRun::OpSyncWal(std::mt19937_64* rng) {
+  Status s = db_->SyncWal();
+  if (!s.ok()) Fail("sync wal: " + s.ToString());
+  // Whatever SyncWal made durable must still read back (a key under its lock).
+  const uint32_t key = PickKey(rng, config_.keys);
+  auto locks = LockStripes({key});
+  CheckRead(key, state_->Acked(key), Read(key, nullptr, "get after sync wal"),
+            "get after sync wal");
 }
 
 void StressRun::OpFlush() {

@@ -24,17 +24,18 @@ struct OpWeight {
   int weight;
 };
 constexpr OpWeight kOpWeights[] = {
-    {kOpPut, 340}, {kOpDelete, 100},  {kOpBatch, 150}, {kOpGet, 230},
-    {kOpScan, 80}, {kOpSnapshot, 80}, {kOpFlush, 12},  {kOpCompact, 8},
+    {kOpPut, 340},     {kOpDelete, 100}, {kOpBatch, 150}, {kOpGet, 230},    {kOpScan, 80},
+    {kOpSnapshot, 80}, {kOpFlush, 12},   {kOpCompact, 8}, {kOpSyncWal, 10},
 };
 
-constexpr const char* kOpNames[kOpKindCount] = {"put",      "delete", "batch",   "get",   "scan",
-                                                "snapshot", "flush",  "compact", "reopen"};
+constexpr const char* kOpNames[kOpKindCount] = {"put",      "delete",        "batch", "get",
+                                                "scan",     "snapshot",      "flush", "compact",
+                                                "sync-wal", "held-snapshot", "reopen"};
 
 }  // namespace
 
 StressRun::StressRun(const StressConfig& config, ExpectedState* state, Env* env)
-    : config_(config), state_(state), env_(env) {}
+    : config_(config), state_(state), env_(env), held_(static_cast<size_t>(config.threads)) {}
 
 StressRun::~StressRun() { Close(); }
 
@@ -99,6 +100,7 @@ bool StressRun::Run() {
 
 void StressRun::Close() {
   std::unique_lock<std::shared_mutex> lock(db_mu_);
+  ReleaseAllHeldLocked();
   db_.reset();
 }
 
@@ -114,6 +116,10 @@ void StressRun::Worker(int index) {
     }
     RunOne(&rng);
     state_->AddOperations(1);
+    {
+      std::shared_lock<std::shared_mutex> lock(db_mu_);
+      if (db_ != nullptr) TendHeldSnapshot(index, done, &rng);
+    }
     // Exactly one thread sees each multiple of reopen_every.
     if (config_.reopen_every != 0 &&
         (ops_since_start_.fetch_add(1) + 1) % config_.reopen_every == 0 && !stop_.load()) {
@@ -122,6 +128,8 @@ void StressRun::Worker(int index) {
       }
     }
   }
+  std::shared_lock<std::shared_mutex> lock(db_mu_);
+  if (db_ != nullptr) ReleaseHeld(&held_[static_cast<size_t>(index)]);
 }
 
 void StressRun::RunOne(std::mt19937_64* rng) {
@@ -161,6 +169,10 @@ void StressRun::RunOne(std::mt19937_64* rng) {
     case kOpCompact:
       OpCompact(rng);
       break;
+    case kOpSyncWal:
+      OpSyncWal(rng);
+      break;
+    case kOpHeldSnapshot:
     case kOpReopen:
     case kOpKindCount:
       break;
@@ -170,6 +182,7 @@ void StressRun::RunOne(std::mt19937_64* rng) {
 
 bool StressRun::Reopen() {
   std::unique_lock<std::shared_mutex> lock(db_mu_);
+  ReleaseAllHeldLocked();
   db_.reset();
   op_counts_[kOpReopen].fetch_add(1);
   // No write is in flight: every writer holds db_mu_ shared from SetPending to Acknowledge.

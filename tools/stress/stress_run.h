@@ -2,7 +2,7 @@
 //
 // Worker threads pick random operations over the key space [0, keys): Put, Delete, a
 // multi-key WriteBatch, Get, an iterator scan of a key range (forward and backward),
-// a snapshot read across a write, Flush and CompactRange, and every `reopen_every`
+// a snapshot read across a write, Flush, CompactRange and SyncWal, and every `reopen_every`
 // operations a close, reopen and full verification. Each write follows the oracle protocol
 // (ExpectedState): the key's stripe lock is held from SetPending to Acknowledge, so the oracle
 // knows exactly which writes are acknowledged and which are in flight. Each read is checked
@@ -68,6 +68,8 @@ enum OpKind {
   kOpSnapshot,
   kOpFlush,
   kOpCompact,
+  kOpSyncWal,
+  kOpHeldSnapshot,  // a snapshot kept across many operations, checked and released
   kOpReopen,
   kOpKindCount
 };
@@ -98,6 +100,19 @@ class StressRun {
   uint64_t failures() const { return failure_count_.load(); }
 
  private:
+  // A key and the state a read must show for it.
+  struct ScanEntry {
+    uint32_t key;
+    KeyState state;
+  };
+  // A snapshot one worker keeps across many operations (flushes, compactions and other
+  // threads' writes included), with the states of a few keys as of the snapshot.
+  struct HeldSnapshot {
+    const Snapshot* snapshot = nullptr;
+    std::vector<ScanEntry> expected;
+    uint64_t release_after = 0;  // in the worker's own operation count
+  };
+
   void Worker(int index);
   void RunOne(std::mt19937_64* rng);
   bool Reopen();
@@ -110,6 +125,8 @@ class StressRun {
   void OpScan(std::mt19937_64* rng);
   void OpSnapshot(std::mt19937_64* rng);
   void OpFlush();
+  // DB::SyncWal, then a checked Get.
+  void OpSyncWal(std::mt19937_64* rng);
   // With small odds, flushes, or compacts the range of `key` (see stress_ops.cc).
   void MaybeFlushOrCompact(std::mt19937_64* rng, uint32_t key);
   void OpCompact(std::mt19937_64* rng);
@@ -128,14 +145,21 @@ class StressRun {
   void CheckRead(uint32_t key, KeyState expected, const std::optional<std::string>& found,
                  const std::string& what);
 
-  struct ScanEntry {
-    uint32_t key;
-    KeyState state;
-  };
   // Walks `it` from its position (forward up to `limit`, or backward down to `first`) and
   // checks it returns exactly `expected`, in order.
   void ScanCheck(Iterator* it, const std::vector<ScanEntry>& expected, bool forward,
                  const std::string& first, const std::string& limit);
+
+  // Takes, checks now and then, or releases worker `index`'s held snapshot. db_mu_ held
+  // shared by that worker.
+  void TendHeldSnapshot(int index, uint64_t done, std::mt19937_64* rng);
+  // Checks every recorded key through the held snapshot (Get and an iterator).
+  void CheckHeld(const HeldSnapshot& held);
+  // Checks, releases and clears a held snapshot. db_mu_ held (shared by the owning worker, or
+  // exclusively before a close).
+  void ReleaseHeld(HeldSnapshot* held);
+  // Releases every held snapshot, checking each. db_mu_ held exclusively.
+  void ReleaseAllHeldLocked();
 
   void Fail(const std::string& message);
 
@@ -146,6 +170,8 @@ class StressRun {
   std::shared_mutex db_mu_;
   std::unique_ptr<DB> db_;
   std::array<std::mutex, kStripeCount> stripes_;
+  // One slot per worker: its own slot under db_mu_ shared, every slot under db_mu_ exclusive.
+  std::vector<HeldSnapshot> held_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> failure_count_{0};
   std::atomic<uint64_t> ops_since_start_{0};
