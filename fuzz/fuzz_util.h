@@ -90,11 +90,20 @@ const DbTemplate& GetDbTemplate(DbTemplateKind kind = DbTemplateKind::kEmpty);
 inline constexpr const char* kFuzzDbDir = "/db";
 std::unique_ptr<MemEnv> NewEnvWithFiles(const std::map<std::string, std::string>& files);
 
+// `bytes` with everything outside printable ASCII (and the backslash) as \xNN.
+std::string Printable(std::string_view bytes);
+
 // Reads every live key of `db` with an iterator and checks what reading promises: keys
 // strictly increasing, and Get of each key returns the iterator's value. Returns the
 // key/value map, or sets *status to the first read error (a clean error is allowed; the
 // caller decides).
-std::map<std::string, std::string> ReadAllChecked(DB* db, Status* status);
+// Pass forged_segments = true when a segment file may be forged (checksums right, contents
+// not what a writer produces); then neither promise is checked. The reader trusts the order
+// of entries in a checksummed block (only VerifyAllBlocks checks it), and a Bloom filter
+// block that does not match its keys passes every check the engine makes (VerifyAllBlocks
+// does not test keys against the filter), so Get may skip the file while iteration does not.
+std::map<std::string, std::string> ReadAllChecked(DB* db, Status* status,
+                                                  bool forged_segments = false);
 
 }  // namespace cairn::fuzz
 

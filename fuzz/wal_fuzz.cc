@@ -28,7 +28,6 @@
 //     database succeeds and shows the same contents (recovery is idempotent).
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -214,20 +213,6 @@ std::unique_ptr<DB> OpenDb(MemEnv* env, bool salvage, Status* status) {
 }
 
 // `logs` are the WAL files from the template's WAL number on (one or two).
-std::string Printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[5];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 // The first key on which two contents differ, for a failure message.
 std::string DescribeDifference(const std::map<std::string, std::string>& got,
                                const std::map<std::string, std::string>& want) {
