@@ -266,8 +266,8 @@ std::map<std::string, std::string> ReadAllChecked(DB* db, Status* status, bool f
       return contents;
     }
     FUZZ_CHECK(s.ok(), "Get misses a key the iterator returned: '" + Printable(key) + "'");
-    FUZZ_CHECK(got == value, "Get and the iterator disagree on the value of '" + Printable(key) +
-                                 "'");
+    FUZZ_CHECK(got == value,
+               "Get and the iterator disagree on the value of '" + Printable(key) + "'");
   }
   return contents;
 }

@@ -26,11 +26,11 @@ namespace cairn::fuzz {
 // aborts, so libFuzzer records the input as a crash. Never returns.
 [[noreturn]] void InvariantFailed(const char* file, int line, const std::string& what);
 
-#define FUZZ_CHECK(cond, what)                                     \
-  do {                                                             \
-    if (!(cond)) {                                                 \
-      ::cairn::fuzz::InvariantFailed(__FILE__, __LINE__, (what));  \
-    }                                                              \
+#define FUZZ_CHECK(cond, what)                                    \
+  do {                                                            \
+    if (!(cond)) {                                                \
+      ::cairn::fuzz::InvariantFailed(__FILE__, __LINE__, (what)); \
+    }                                                             \
   } while (0)
 
 // Prints `what` to stderr when the environment variable CAIRN_FUZZ_VERBOSE is set (when
@@ -73,11 +73,11 @@ void FixSegmentChecksums(std::string* file);
 // WAL, segments), captured once so each input can start from a copy of them.
 struct DbTemplate {
   std::map<std::string, std::string> files;  // file name -> contents
-  std::string wal_name;                       // the newest WAL, e.g. "000003.wal"
+  std::string wal_name;                      // the newest WAL, e.g. "000003.wal"
   uint64_t wal_number = 0;
-  std::string manifest_name;                  // the manifest CURRENT names
+  std::string manifest_name;  // the manifest CURRENT names
   uint64_t manifest_number = 0;
-  std::string db_id;                          // 16 bytes, from the WAL header
+  std::string db_id;  // 16 bytes, from the WAL header
 };
 // kEmpty: freshly created, no data (one WAL, a manifest with only a snapshot).
 // kWithSegments: a few writes, two flushes and a full compaction, then more writes (so the

@@ -130,8 +130,8 @@ void FuzzSegment(const std::string& file, bool use_cache) {
   auto opened = segment::Segment::Open(&env, path, kSegmentNumber, file.size(), cache.get());
   Trace("open: " + opened.status().ToString());
   if (!opened.ok()) {
-    FUZZ_CHECK(IsReadError(opened.status()), "unexpected Open status: " +
-                                                 opened.status().ToString());
+    FUZZ_CHECK(IsReadError(opened.status()),
+               "unexpected Open status: " + opened.status().ToString());
     return;
   }
   const segment::Segment& seg = *opened.value();
@@ -147,9 +147,8 @@ void FuzzSegment(const std::string& file, bool use_cache) {
   }
   uint64_t blocks = 0;
   Status vs = seg.VerifyAllBlocks(&blocks);
-  Trace("scans: " + fs.ToString() + " / " + bs.ToString() + ", " +
-        std::to_string(forward.size()) + " entries; verify: " + vs.ToString() + ", " +
-        std::to_string(blocks) + " blocks");
+  Trace("scans: " + fs.ToString() + " / " + bs.ToString() + ", " + std::to_string(forward.size()) +
+        " entries; verify: " + vs.ToString() + ", " + std::to_string(blocks) + " blocks");
   FUZZ_CHECK(vs.ok() || IsReadError(vs), "unexpected verify status: " + vs.ToString());
   if (vs.ok()) {
     FUZZ_CHECK(fs.ok(), "verify passes a segment whose scan fails: " + fs.ToString());

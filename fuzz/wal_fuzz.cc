@@ -119,8 +119,8 @@ void CheckRecord(const wal::Record& record, uint64_t expected_offset, uint64_t f
   FUZZ_CHECK(record.synced_offset <= record.offset, "record claims a synced offset past it");
   std::string encoded;
   wal::EncodeRecord(record.type, record.first_seq, record.seq_count, record.synced_offset,
-                    record.commit_micros, record.payload,
-                    wal::RecordLocation{seed, record.offset}, &encoded);
+                    record.commit_micros, record.payload, wal::RecordLocation{seed, record.offset},
+                    &encoded);
   FUZZ_CHECK(encoded == file.substr(record.offset, encoded.size()),
              "a record read back does not re-encode to its bytes");
   if (record.type == wal::RecordType::kBatch) {
@@ -170,7 +170,8 @@ Replay FuzzReader(const std::string& file) {
       }
       wal::DamageScan scan;
       FUZZ_CHECK(reader->ScanAfterDamage(offset, &scan).ok(), "scan after damage failed");
-      FUZZ_CHECK(scan.max_synced_offset_after < file.size(), "scan claims a synced offset past the file");
+      FUZZ_CHECK(scan.max_synced_offset_after < file.size(),
+                 "scan claims a synced offset past the file");
       FUZZ_CHECK(scan.min_seq_after <= scan.max_seq_after, "scan's sequence range is inverted");
       return replay;
     }
@@ -178,8 +179,8 @@ Replay FuzzReader(const std::string& file) {
     ApplyToReplay(record, &replay);
     Trace("record at " + std::to_string(offset) + ": type " +
           std::to_string(static_cast<int>(record.type)) + ", seq " +
-          std::to_string(record.first_seq) + " count " + std::to_string(record.seq_count) +
-          ", " + std::to_string(record.payload.size()) + " bytes; replay " +
+          std::to_string(record.first_seq) + " count " + std::to_string(record.seq_count) + ", " +
+          std::to_string(record.payload.size()) + " bytes; replay " +
           (replay.complete ? "applies it" : "rejects it"));
     offset = record.end_offset();
   }
@@ -216,8 +217,8 @@ std::unique_ptr<DB> OpenDb(MemEnv* env, bool salvage, Status* status) {
 // The first key on which two contents differ, for a failure message.
 std::string DescribeDifference(const std::map<std::string, std::string>& got,
                                const std::map<std::string, std::string>& want) {
-  std::string out = std::to_string(got.size()) + " keys recovered, " +
-                    std::to_string(want.size()) + " expected";
+  std::string out =
+      std::to_string(got.size()) + " keys recovered, " + std::to_string(want.size()) + " expected";
   for (const auto& [key, value] : want) {
     auto it = got.find(key);
     if (it == got.end()) return out + "; missing '" + Printable(key) + "'";
