@@ -207,7 +207,12 @@ void FuzzInDatabase(std::string segment, bool fix_checksums) {
   Status compacted = db->CompactRange(nullptr, nullptr);
   Trace("in database: read: " + read.ToString() + "; compact: " + compacted.ToString());
   FUZZ_CHECK(read.ok() || IsReadError(read), "unexpected read status: " + read.ToString());
-  FUZZ_CHECK(compacted.ok() || IsReadError(compacted),
+  // Known bug 3 (docs/fuzzing.md, "Findings"; fuzz/corpus/segment/bug3-compaction-unknown-kind):
+  // an input entry of unknown kind reaches SegmentBuilder::Add, and CompactRange returns its
+  // InvalidArgument instead of a Corruption naming the input file.
+  bool known_bug_3 = SkipKnownBugs() && compacted.IsInvalidArgument() &&
+                     compacted.message().find("unknown value kind") != std::string::npos;
+  FUZZ_CHECK(compacted.ok() || IsReadError(compacted) || known_bug_3,
              "unexpected CompactRange status: " + compacted.ToString());
   if (!read.ok() || !compacted.ok()) {
     return;
