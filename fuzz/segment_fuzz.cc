@@ -178,6 +178,22 @@ const std::string& LargestTemplateSegment() {
   return *name;
 }
 
+// Known bugs 3 and 4 (docs/fuzzing.md, "Findings"): compaction does not reject input entries
+// that VerifyAllBlocks calls out of order (bug 4: SegmentBuilder::Add asserts; reproducer
+// fuzz/corpus/segment/bug4-compaction-keys-out-of-order) or of unknown kind (bug 3:
+// InvalidArgument). Whether the segment `name` in `env` has either, so that a run that skips
+// known bugs does not compact it.
+bool HitsKnownCompactionBug(MemEnv* env, const std::string& name, uint64_t size) {
+  auto seg = segment::Segment::Open(env, std::string(kFuzzDbDir) + "/" + name, 1, size, nullptr);
+  if (!seg.ok()) {
+    return false;
+  }
+  uint64_t blocks = 0;
+  Status s = seg.value()->VerifyAllBlocks(&blocks);
+  return s.message().find("key out of order") != std::string::npos ||
+         s.message().find("entry of unknown kind") != std::string::npos;
+}
+
 // Opens the template database with `segment` in place of its largest segment, reads it,
 // compacts it and reopens it.
 void FuzzInDatabase(std::string segment, bool fix_checksums) {
@@ -198,6 +214,9 @@ void FuzzInDatabase(std::string segment, bool fix_checksums) {
   Trace("in database: open: " + s.ToString());
   if (!s.ok()) {
     FUZZ_CHECK(IsReadError(s), "unexpected DB::Open status: " + s.ToString());
+    return;
+  }
+  if (SkipKnownBugs() && HitsKnownCompactionBug(env.get(), name, segment.size())) {
     return;
   }
   Status read;
