@@ -77,9 +77,8 @@ void CheckLoadLine(const std::string& line) {
 }
 
 bool SameCommand(const ShellCommand& a, const ShellCommand& b) {
-  return a.kind == b.kind && a.key == b.key && a.value == b.value &&
-         a.range.from == b.range.from && a.range.to == b.range.to &&
-         a.range.limit == b.range.limit;
+  return a.kind == b.kind && a.key == b.key && a.value == b.value && a.range.from == b.range.from &&
+         a.range.to == b.range.to && a.range.limit == b.range.limit;
 }
 
 // Whether `word` is a plain decimal number that fits in 64 bits; sets *value.
@@ -128,18 +127,26 @@ void CheckShellLine(const std::string& line, const ShellCommand& c) {
   // Printed back in canonical form, the command parses the same.
   std::string printed;
   switch (c.kind) {
-    case K::kPut: printed = "put " + c.key + " " + c.value; break;
-    case K::kGet: printed = "get " + c.key; break;
-    case K::kDelete: printed = "del " + c.key; break;
+    case K::kPut:
+      printed = "put " + c.key + " " + c.value;
+      break;
+    case K::kGet:
+      printed = "get " + c.key;
+      break;
+    case K::kDelete:
+      printed = "del " + c.key;
+      break;
     case K::kScan:
       if (!c.range.to.empty()) {
         printed = "scan " + c.range.from + " " + c.range.to + " " + std::to_string(c.range.limit);
       }
       break;
-    default: break;
+    default:
+      break;
   }
   if (!printed.empty()) {
-    FUZZ_CHECK(SameCommand(cli::ParseShellLine(printed), c), "a printed command parses differently");
+    FUZZ_CHECK(SameCommand(cli::ParseShellLine(printed), c),
+               "a printed command parses differently");
   }
 }
 
@@ -173,8 +180,7 @@ void RunAgainstModel(DB* db, const ShellCommand& c, std::map<std::string, std::s
       printed++;
     }
     FUZZ_CHECK(it->status().ok(), "scan failed: " + it->status().ToString());
-    bool model_done = m == model->end() ||
-                      (!c.range.to.empty() && m->first >= c.range.to) ||
+    bool model_done = m == model->end() || (!c.range.to.empty() && m->first >= c.range.to) ||
                       (c.range.limit != 0 && printed == c.range.limit);
     FUZZ_CHECK(model_done, "scan stops before the model does");
   }

@@ -45,9 +45,7 @@ class DeterministicEnv final : public Env {
   Status CreateDir(const std::string& p) override { return mem_.CreateDir(p); }
   Status RemoveDir(const std::string& p) override { return mem_.RemoveDir(p); }
   Status SyncDir(const std::string& d) override { return mem_.SyncDir(d); }
-  Status TruncateFile(const std::string& p, uint64_t n) override {
-    return mem_.TruncateFile(p, n);
-  }
+  Status TruncateFile(const std::string& p, uint64_t n) override { return mem_.TruncateFile(p, n); }
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
     return mem_.LockFile(p);
   }

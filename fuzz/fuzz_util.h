@@ -26,11 +26,11 @@ namespace cairn::fuzz {
 // aborts, so libFuzzer records the input as a crash. Never returns.
 [[noreturn]] void InvariantFailed(const char* file, int line, const std::string& what);
 
-#define FUZZ_CHECK(cond, what)                                     \
-  do {                                                             \
-    if (!(cond)) {                                                 \
-      ::cairn::fuzz::InvariantFailed(__FILE__, __LINE__, (what));  \
-    }                                                              \
+#define FUZZ_CHECK(cond, what)                                    \
+  do {                                                            \
+    if (!(cond)) {                                                \
+      ::cairn::fuzz::InvariantFailed(__FILE__, __LINE__, (what)); \
+    }                                                             \
   } while (0)
 
 // Prints `what` to stderr when the environment variable CAIRN_FUZZ_VERBOSE is set (when
@@ -73,11 +73,11 @@ void FixSegmentChecksums(std::string* file);
 // WAL, segments), captured once so each input can start from a copy of them.
 struct DbTemplate {
   std::map<std::string, std::string> files;  // file name -> contents
-  std::string wal_name;                       // the newest WAL, e.g. "000003.wal"
+  std::string wal_name;                      // the newest WAL, e.g. "000003.wal"
   uint64_t wal_number = 0;
-  std::string manifest_name;                  // the manifest CURRENT names
+  std::string manifest_name;  // the manifest CURRENT names
   uint64_t manifest_number = 0;
-  std::string db_id;                          // 16 bytes, from the WAL header
+  std::string db_id;  // 16 bytes, from the WAL header
 };
 // kEmpty: freshly created, no data (one WAL, a manifest with only a snapshot).
 // kWithSegments: a few writes, two flushes and a full compaction, then more writes (so the
@@ -90,11 +90,20 @@ const DbTemplate& GetDbTemplate(DbTemplateKind kind = DbTemplateKind::kEmpty);
 inline constexpr const char* kFuzzDbDir = "/db";
 std::unique_ptr<MemEnv> NewEnvWithFiles(const std::map<std::string, std::string>& files);
 
+// `bytes` with everything outside printable ASCII (and the backslash) as \xNN.
+std::string Printable(std::string_view bytes);
+
 // Reads every live key of `db` with an iterator and checks what reading promises: keys
 // strictly increasing, and Get of each key returns the iterator's value. Returns the
 // key/value map, or sets *status to the first read error (a clean error is allowed; the
 // caller decides).
-std::map<std::string, std::string> ReadAllChecked(DB* db, Status* status);
+// Pass forged_segments = true when a segment file may be forged (checksums right, contents
+// not what a writer produces); then neither promise is checked. The reader trusts the order
+// of entries in a checksummed block (only VerifyAllBlocks checks it), and a Bloom filter
+// block that does not match its keys passes every check the engine makes (VerifyAllBlocks
+// does not test keys against the filter), so Get may skip the file while iteration does not.
+std::map<std::string, std::string> ReadAllChecked(DB* db, Status* status,
+                                                  bool forged_segments = false);
 
 }  // namespace cairn::fuzz
 

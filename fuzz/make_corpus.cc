@@ -115,7 +115,8 @@ void MakeWalSeeds(const fs::path& dir) {
   WriteSeed(dir, "valid-recover", kWalRecovery | kWalAdopt | kFixChecksums, f.wal);
   WriteSeed(dir, "valid-salvage", kWalRecovery | kWalAdopt | kWalSalvage | kFixChecksums, f.wal);
   WriteSeed(dir, "header-only", kWalRecovery | kWalAdopt | kFixChecksums, Cut(f.wal, 56));
-  WriteSeed(dir, "torn-tail", kWalRecovery | kWalAdopt | kFixChecksums, Cut(f.wal, f.wal.size() - 9));
+  WriteSeed(dir, "torn-tail", kWalRecovery | kWalAdopt | kFixChecksums,
+            Cut(f.wal, f.wal.size() - 9));
   WriteSeed(dir, "flipped-middle", kWalRecovery | kWalAdopt, Flip(f.wal, f.wal.size() / 2));
   WriteSeed(dir, "flipped-fixed", kWalRecovery | kWalAdopt | kFixChecksums, Flip(f.wal, 100));
   WriteSeed(dir, "short-header", 0, Cut(f.wal, 30));
@@ -137,8 +138,10 @@ void MakeManifestSeeds(const fs::path& dir) {
   const std::string& m = f.manifest;
   WriteSeed(dir, "file-valid", kManifestModeFile | kManifestAdopt | kFixChecksums, m);
   WriteSeed(dir, "file-raw", kManifestModeFile, m);
-  WriteSeed(dir, "file-torn", kManifestModeFile | kManifestAdopt | kFixChecksums, Cut(m, m.size() - 5));
-  WriteSeed(dir, "file-flipped", kManifestModeFile | kManifestAdopt | kFixChecksums, Flip(m, m.size() - 30));
+  WriteSeed(dir, "file-torn", kManifestModeFile | kManifestAdopt | kFixChecksums,
+            Cut(m, m.size() - 5));
+  WriteSeed(dir, "file-flipped", kManifestModeFile | kManifestAdopt | kFixChecksums,
+            Flip(m, m.size() - 30));
   // The manifest of the template DB.Open runs over (mode 3), as it is and damaged.
   const DbTemplate& t = GetDbTemplate(DbTemplateKind::kWithSegments);
   const std::string& tm = t.files.at(t.manifest_name);
@@ -150,14 +153,17 @@ void MakeManifestSeeds(const fs::path& dir) {
   // the 56-byte header; its 40-byte header holds the payload length at offset 4.
   size_t offset = 56;
   for (int i = 0; offset + 40 <= m.size() && i < 4; i++) {
-    uint32_t length = static_cast<uint8_t>(m[offset + 4]) | static_cast<uint8_t>(m[offset + 5]) << 8 |
-                      static_cast<uint8_t>(m[offset + 6]) << 16 | static_cast<uint32_t>(static_cast<uint8_t>(m[offset + 7])) << 24;
+    uint32_t length = static_cast<uint8_t>(m[offset + 4]) |
+                      static_cast<uint8_t>(m[offset + 5]) << 8 |
+                      static_cast<uint8_t>(m[offset + 6]) << 16 |
+                      static_cast<uint32_t>(static_cast<uint8_t>(m[offset + 7])) << 24;
     if (offset + 40 + length > m.size()) break;
     std::string edit = m.substr(offset + 40, length);
     WriteSeed(dir, "edit-" + std::to_string(i), 0, edit);
     offset += 40 + length;
   }
-  WriteSeed(dir, "current", kManifestModeMeta, "cairn-current v1\nmanifest 000012.manifest\ncrc32c 00000000\n");
+  WriteSeed(dir, "current", kManifestModeMeta,
+            "cairn-current v1\nmanifest 000012.manifest\ncrc32c 00000000\n");
 }
 
 void MakeSegmentSeeds(const fs::path& dir) {
@@ -195,7 +201,8 @@ void MakeSegmentSeeds(const fs::path& dir) {
 void MakeCliSeeds(const fs::path& dir) {
   fs::create_directories(dir);
   const std::map<std::string, std::string> seeds = {
-      {"shell", "put a 1\nput b two words\nget a\ndel a\nget a\nscan\nscan a z 5\nstats\nhelp\nquit\n"},
+      {"shell",
+       "put a 1\nput b two words\nget a\ndel a\nget a\nscan\nscan a z 5\nstats\nhelp\nquit\n"},
       {"load", "k1\tv1\nk2\tv\twith\ttabs\n\tno key\nno tab\nk3\t\n"},
       {"scan-limits", "put k v\nscan a z x\nscan a z -1\nscan a z 18446744073709551616\nscan\n"},
       {"spaces", "  put \t key\t  value with  spaces  \n\v\f\r\nexit\n"},

@@ -85,9 +85,9 @@ void FuzzMetaAndCurrent(std::string_view payload) {
   if (manifest::DecodeCurrent(payload, &number).ok()) {
     FUZZ_CHECK(number > 0, "CURRENT decoded to manifest number 0");
     uint64_t again = 0;
-    FUZZ_CHECK(manifest::DecodeCurrent(manifest::EncodeCurrent(number), &again).ok() &&
-                   again == number,
-               "EncodeCurrent does not round-trip");
+    FUZZ_CHECK(
+        manifest::DecodeCurrent(manifest::EncodeCurrent(number), &again).ok() && again == number,
+        "EncodeCurrent does not round-trip");
   }
 }
 
@@ -108,8 +108,8 @@ ReadResult Read(MemEnv* env, manifest::ManifestReadMode mode) {
         return Status::OK();
       },
       &r.report);
-  Trace(std::string(mode == manifest::ManifestReadMode::kRecover ? "recover" : "verify") +
-        ": " + r.status.ToString() + ", " + std::to_string(r.edits.size()) + " edits" +
+  Trace(std::string(mode == manifest::ManifestReadMode::kRecover ? "recover" : "verify") + ": " +
+        r.status.ToString() + ", " + std::to_string(r.edits.size()) + " edits" +
         (r.report.torn_tail ? ", torn tail at " + std::to_string(r.report.torn_tail_offset) : ""));
   FUZZ_CHECK(r.report.valid_end_offset <= r.report.file_size_bytes,
              "valid end past the end of the file");
@@ -140,8 +140,8 @@ void FuzzManifestFile(const std::string& file) {
     FUZZ_CHECK(env.GetFileSize(path).value() == recover.report.torn_tail_offset,
                "the torn tail was not cut at its offset");
     ReadResult after = Read(&env, manifest::ManifestReadMode::kVerifyOnly);
-    FUZZ_CHECK(after.status.ok(), "a manifest cut at its torn tail does not read back: " +
-                                      after.status.ToString());
+    FUZZ_CHECK(after.status.ok(),
+               "a manifest cut at its torn tail does not read back: " + after.status.ToString());
     FUZZ_CHECK(!after.report.torn_tail, "a cut manifest still has a torn tail");
     FUZZ_CHECK(after.edits == recover.edits, "a cut manifest reads different edits");
   }

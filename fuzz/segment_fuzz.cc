@@ -18,7 +18,8 @@
 //     for a deletion) or, at most, not present (a filter or key range that does not match
 //     the data passes every checksum; it can only cost a miss, never a wrong answer);
 //   - in a database: Open, reads and CompactRange return OK or Corruption; when all of them
-//     succeed, a reopened database holds the same contents;
+//     succeed, a reopened database holds the same contents (key order and Get are not
+//     checked here, as the file may be forged: see ReadAllChecked in fuzz_util.h);
 //   - VerifyAllBlocks OK implies the scan finished OK with properties().entry_count entries
 //     in strictly increasing internal-key order.
 #include <cstddef>
@@ -129,8 +130,8 @@ void FuzzSegment(const std::string& file, bool use_cache) {
   auto opened = segment::Segment::Open(&env, path, kSegmentNumber, file.size(), cache.get());
   Trace("open: " + opened.status().ToString());
   if (!opened.ok()) {
-    FUZZ_CHECK(IsReadError(opened.status()), "unexpected Open status: " +
-                                                 opened.status().ToString());
+    FUZZ_CHECK(IsReadError(opened.status()),
+               "unexpected Open status: " + opened.status().ToString());
     return;
   }
   const segment::Segment& seg = *opened.value();
@@ -146,9 +147,8 @@ void FuzzSegment(const std::string& file, bool use_cache) {
   }
   uint64_t blocks = 0;
   Status vs = seg.VerifyAllBlocks(&blocks);
-  Trace("scans: " + fs.ToString() + " / " + bs.ToString() + ", " +
-        std::to_string(forward.size()) + " entries; verify: " + vs.ToString() + ", " +
-        std::to_string(blocks) + " blocks");
+  Trace("scans: " + fs.ToString() + " / " + bs.ToString() + ", " + std::to_string(forward.size()) +
+        " entries; verify: " + vs.ToString() + ", " + std::to_string(blocks) + " blocks");
   FUZZ_CHECK(vs.ok() || IsReadError(vs), "unexpected verify status: " + vs.ToString());
   if (vs.ok()) {
     FUZZ_CHECK(fs.ok(), "verify passes a segment whose scan fails: " + fs.ToString());
@@ -178,6 +178,22 @@ const std::string& LargestTemplateSegment() {
   return *name;
 }
 
+// Known bugs 3 and 4 (docs/fuzzing.md, "Findings"): compaction does not reject input entries
+// that VerifyAllBlocks calls out of order (bug 4: SegmentBuilder::Add asserts; reproducer
+// fuzz/corpus/segment/bug4-compaction-keys-out-of-order) or of unknown kind (bug 3:
+// InvalidArgument). Whether the segment `name` in `env` has either, so that a run that skips
+// known bugs does not compact it.
+bool HitsKnownCompactionBug(MemEnv* env, const std::string& name, uint64_t size) {
+  auto seg = segment::Segment::Open(env, std::string(kFuzzDbDir) + "/" + name, 1, size, nullptr);
+  if (!seg.ok()) {
+    return false;
+  }
+  uint64_t blocks = 0;
+  Status s = seg.value()->VerifyAllBlocks(&blocks);
+  return s.message().find("key out of order") != std::string::npos ||
+         s.message().find("entry of unknown kind") != std::string::npos;
+}
+
 // Opens the template database with `segment` in place of its largest segment, reads it,
 // compacts it and reopens it.
 void FuzzInDatabase(std::string segment, bool fix_checksums) {
@@ -200,12 +216,22 @@ void FuzzInDatabase(std::string segment, bool fix_checksums) {
     FUZZ_CHECK(IsReadError(s), "unexpected DB::Open status: " + s.ToString());
     return;
   }
+  if (SkipKnownBugs() && HitsKnownCompactionBug(env.get(), name, segment.size())) {
+    return;
+  }
   Status read;
-  std::map<std::string, std::string> before = ReadAllChecked(db.get(), &read);
+  // The segment may be forged: see ReadAllChecked.
+  std::map<std::string, std::string> before =
+      ReadAllChecked(db.get(), &read, /*forged_segments=*/true);
   Status compacted = db->CompactRange(nullptr, nullptr);
   Trace("in database: read: " + read.ToString() + "; compact: " + compacted.ToString());
   FUZZ_CHECK(read.ok() || IsReadError(read), "unexpected read status: " + read.ToString());
-  FUZZ_CHECK(compacted.ok() || IsReadError(compacted),
+  // Known bug 3 (docs/fuzzing.md, "Findings"; fuzz/corpus/segment/bug3-compaction-unknown-kind):
+  // an input entry of unknown kind reaches SegmentBuilder::Add, and CompactRange returns its
+  // InvalidArgument instead of a Corruption naming the input file.
+  bool known_bug_3 = SkipKnownBugs() && compacted.IsInvalidArgument() &&
+                     compacted.message().find("unknown value kind") != std::string::npos;
+  FUZZ_CHECK(compacted.ok() || IsReadError(compacted) || known_bug_3,
              "unexpected CompactRange status: " + compacted.ToString());
   if (!read.ok() || !compacted.ok()) {
     return;
@@ -213,7 +239,8 @@ void FuzzInDatabase(std::string segment, bool fix_checksums) {
   db.reset();
   s = DB::Open(options, kFuzzDbDir, &db);
   FUZZ_CHECK(s.ok(), "a compacted database does not reopen: " + s.ToString());
-  std::map<std::string, std::string> after = ReadAllChecked(db.get(), &read);
+  std::map<std::string, std::string> after =
+      ReadAllChecked(db.get(), &read, /*forged_segments=*/true);
   FUZZ_CHECK(read.ok(), "reads fail after compaction and reopen: " + read.ToString());
   FUZZ_CHECK(before == after, "compaction and reopen changed the contents");
 }

@@ -1,11 +1,9 @@
 #include "cli_commands.h"
 
-#include "cli_parse.h"
-
 #include <cassert>
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <condition_variable>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -14,6 +12,7 @@
 
 #include "cairn/db.h"
 #include "cairn/env.h"
+#include "cli_parse.h"
 #include "db/verify.h"
 
 namespace cairn::cli {

@@ -13,16 +13,16 @@
 namespace cairn::cli {
 
 struct ScanRange {
-  std::string from;        // inclusive; empty: from the first key
-  std::string to;          // exclusive; empty: to the last key
-  uint64_t limit = 0;      // 0: no limit
+  std::string from;    // inclusive; empty: from the first key
+  std::string to;      // exclusive; empty: to the last key
+  uint64_t limit = 0;  // 0: no limit
 };
 
 // One line of `cairn load` input: the key is everything before the first TAB, the value
 // everything after it (it may contain more TABs, and may be empty). Returns false for a line
 // with no TAB or an empty key (the caller reports and skips it).
 struct LoadLine {
-  std::string_view key;    // views into the line
+  std::string_view key;  // views into the line
   std::string_view value;
 };
 bool ParseLoadLine(std::string_view line, LoadLine* out);
