@@ -96,7 +96,7 @@ class DBImpl final : public DB {
   // --- Open (db_open.cc) ---
   Status LoadOrCreateIdentity(const std::vector<std::string>& children, bool* created);
   Status RecoverWal(const std::vector<std::string>& children, const ManifestState& state,
-                    uint64_t* empty_wal);
+                    uint64_t* empty_wal, std::vector<uint64_t>* dropped_wals);
   Status RemoveLeftoverTemporaries(const std::vector<std::string>& children);
   Status StartNewWal(uint64_t prev_log_number);  // creates, records and installs a WAL
 

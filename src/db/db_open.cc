@@ -63,11 +63,14 @@ Status DBImpl::Open() {
     }
   }
   uint64_t empty_wal = 0;
-  CAIRN_RETURN_IF_ERROR(RecoverWal(children.value(), state, &empty_wal));
+  std::vector<uint64_t> dropped_wals;  // removed or quarantined by recovery
+  CAIRN_RETURN_IF_ERROR(RecoverWal(children.value(), state, &empty_wal, &dropped_wals));
   if (!created) {
     // The manifest forgets the empty WAL before it is removed, and it is removed before the
     // next WAL (which chains past it) is created: a crash between any two steps is recoverable.
-    CAIRN_RETURN_IF_ERROR(versions_->FinishRecovery(empty_wal));
+    // WALs salvage set aside are forgotten too, or every later open would find them missing.
+    dropped_wals.push_back(empty_wal);
+    CAIRN_RETURN_IF_ERROR(versions_->FinishRecovery(dropped_wals));
   }
   if (empty_wal != 0) {
     CAIRN_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(dir_, WalFileName(empty_wal))));
@@ -128,7 +131,7 @@ Status DBImpl::LoadOrCreateIdentity(const std::vector<std::string>& children, bo
 }
 
 Status DBImpl::RecoverWal(const std::vector<std::string>& children, const ManifestState& state,
-                          uint64_t* empty_wal) {
+                          uint64_t* empty_wal, std::vector<uint64_t>* dropped_wals) {
   std::vector<wal::LogFile> logs;
   std::set<uint64_t> present;
   for (const std::string& name : children) {
@@ -152,6 +155,7 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
   recovery_options.db_id = db_id_;
   recovery_options.first_prev_bound = std::max<uint64_t>(state.log_number, 1);
   recovery_options.salvage = options_.wal_recovery == WalRecovery::kSalvage;
+  recovery_options.recorded_logs.insert(state.expected_wals.begin(), state.expected_wals.end());
   wal::RecoveryResult result;
   last_commit_micros_ = state.last_commit_micros;
   uint64_t start_micros = env_->NowMonotonicMicros();
@@ -170,6 +174,7 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
   }
   uint64_t elapsed_micros = env_->NowMonotonicMicros() - start_micros;
   *empty_wal = result.empty_newest_log;
+  *dropped_wals = result.dropped_logs;
   for (const std::string& event : result.events) {
     Log("recovery: " + event);
   }

@@ -5,15 +5,48 @@
 #include "db/merging_iterator.h"
 #include "jobs/garbage_filter.h"
 #include "jobs/output_writer.h"
+#include "util/filename.h"
+#include "util/internal_key.h"
 
 namespace cairn {
 namespace {
 
-// Drains `input` through the filter into `writer`.
+// Compaction reads entries from disk: a block whose checksum is right may still hold an entry
+// no writer makes (a writer bug, a forged file). The builder would refuse it with an
+// InvalidArgument (or, for keys out of order, an assertion), which is not what it is: damage
+// in an input, reported as Corruption naming the inputs, so the database stops compacting
+// and turns read-only (fuzz bugs 3 and 4, docs/fuzzing.md).
+Status CheckInputEntry(std::string_view key, std::string_view previous, bool has_previous,
+                       const std::string& inputs) {
+  if (key.size() < kTrailerSize) {
+    return Status::Corruption("compaction input " + inputs + ": an entry's key is shorter "
+                              "than its trailer");
+  }
+  const ValueKind kind = ExtractKind(key);
+  if (kind != ValueKind::kPut && kind != ValueKind::kDelete) {
+    return Status::Corruption("compaction input " + inputs + ": entry of unknown kind " +
+                              std::to_string(static_cast<int>(kind)));
+  }
+  if (has_previous && CompareInternalKeys(previous, key) >= 0) {
+    return Status::Corruption("compaction input " + inputs +
+                              ": keys out of order (a segment's keys do not increase)");
+  }
+  return Status::OK();
+}
+
+// Drains `input` through the filter into `writer`. `inputs` names the input files for
+// errors; empty for a flush (its entries come from this process and are trusted).
 Status CopyLiveEntries(InternalIterator* input, GarbageFilter* filter, OutputWriter* writer,
-                       JobResult* result) {
+                       JobResult* result, const std::string& inputs = "") {
+  std::string previous;
+  bool has_previous = false;
   for (input->SeekToFirst(); input->Valid(); input->Next()) {
     result->entries_read++;
+    if (!inputs.empty()) {
+      CAIRN_RETURN_IF_ERROR(CheckInputEntry(input->key(), previous, has_previous, inputs));
+      previous.assign(input->key());
+      has_previous = true;
+    }
     if (filter->ShouldDrop(input->key())) {
       continue;
     }
@@ -61,11 +94,13 @@ Status CompactSegments(const CompactionPlan& plan, const Version& version,
                        const JobContext& context, JobResult* result) {
   *result = JobResult();
   std::vector<std::unique_ptr<InternalIterator>> children;
+  std::string inputs;
   uint64_t min_micros = UINT64_MAX;
   uint64_t max_micros = 0;
   for (const Version::Files* files : {&plan.inputs, &plan.next_inputs}) {
     for (const auto& file : *files) {
       children.push_back(file->segment->NewIterator(/*fill_cache=*/false));
+      inputs += (inputs.empty() ? "" : ", ") + SegmentFileName(file->meta.number);
       result->bytes_read += file->meta.file_size_bytes;
       min_micros = std::min(min_micros, file->meta.min_commit_micros);
       max_micros = std::max(max_micros, file->meta.max_commit_micros);
@@ -79,7 +114,7 @@ Status CompactSegments(const CompactionPlan& plan, const Version& version,
   GarbageFilter filter(context.oldest_snapshot, [&version, output_level](std::string_view key) {
     return !version.KeyMayExistBelow(output_level, key);
   });
-  Status s = CopyLiveEntries(input.get(), &filter, &writer, result);
+  Status s = CopyLiveEntries(input.get(), &filter, &writer, result, inputs);
   s = Finish(s, &writer, &filter, result);
   return s.ok() ? s : s.WithContext("compaction " + plan.reason);
 }

@@ -194,9 +194,11 @@ Status VersionSet::Recover(const wal::DbId& db_id, ManifestState* state) {
   return Status::OK();
 }
 
-Status VersionSet::FinishRecovery(uint64_t dropped_wal) {
+Status VersionSet::FinishRecovery(const std::vector<uint64_t>& dropped_wals) {
   std::lock_guard<std::mutex> lock(mu_);
-  live_wals_.erase(dropped_wal);
+  for (uint64_t dropped : dropped_wals) {
+    live_wals_.erase(dropped);
+  }
   // Continue in a fresh manifest: the old one may end in a cut tail, and it may list a WAL
   // that recovery is about to remove.
   return RollOver();

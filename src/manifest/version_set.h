@@ -56,10 +56,10 @@ class VersionSet {
   // Corruption); a segment the manifest lists but the directory lacks is Corruption naming it.
   Status Recover(const wal::DbId& db_id, ManifestState* state);
 
-  // Ends recovery: starts a new manifest whose snapshot no longer lists `dropped_wal` (a WAL
-  // holding no record that the caller removes next; 0 for none). Until this returns OK, the
-  // caller must not remove that WAL.
-  Status FinishRecovery(uint64_t dropped_wal);
+  // Ends recovery: starts a new manifest whose snapshot no longer lists `dropped_wals` (WALs
+  // recovery removed or quarantined, and a WAL holding no record that the caller removes
+  // next; 0 entries are ignored). Until this returns OK, the caller must not remove that WAL.
+  Status FinishRecovery(const std::vector<uint64_t>& dropped_wals);
 
   // Reserves a file number (WAL, segment or manifest).
   uint64_t NewFileNumber() { return next_file_number_.fetch_add(1); }

@@ -112,7 +112,8 @@ Status LogRecovery::ReplayLog(size_t i) {
     if (header_status.IsNotSupported() || header_status.IsIOError()) {
       return header_status.WithContext(logs_[i].name);
     }
-    if (IsNewest(i) && reader->file_size() <= kFileHeaderSize) {
+    if (IsNewest(i) && reader->file_size() <= kFileHeaderSize &&
+        options_.recorded_logs.count(logs_[i].number) == 0) {
       // Created, never completed: records are written only after the header is durable.
       remove_newest_ = true;
       result_->events.push_back("removed " + logs_[i].name + " (" +
@@ -121,7 +122,11 @@ Status LogRecovery::ReplayLog(size_t i) {
                                 header_status.message() + ")");
       return Status::OK();
     }
-    damage_ = Damage{true, i, 0, header_status.message()};
+    std::string reason = header_status.message();
+    if (options_.recorded_logs.count(logs_[i].number) != 0) {
+      reason += " (the manifest records this log, so its header had been durable)";
+    }
+    damage_ = Damage{true, i, 0, reason};
     return Status::OK();
   }
   std::string problem;
@@ -307,6 +312,7 @@ Status LogRecovery::Salvage() {
       CAIRN_RETURN_IF_ERROR(CopyFile(Path(i), quarantine));
     } else {
       CAIRN_RETURN_IF_ERROR(env_->RenameFile(Path(i), quarantine));
+      result_->dropped_logs.push_back(logs_[i].number);
     }
   }
   CAIRN_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
@@ -345,6 +351,7 @@ Status LogRecovery::Repair() {
     CAIRN_RETURN_IF_ERROR(env_->TruncateFile(Path(newest - 1), valid_ends_[newest - 1]));
   }
   if (remove_newest_) {
+    result_->dropped_logs.push_back(logs_[newest].number);
     CAIRN_RETURN_IF_ERROR(env_->RemoveFile(Path(newest)));
     CAIRN_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
     result_->newest_log_number = newest > 0 ? logs_[newest - 1].number : 0;

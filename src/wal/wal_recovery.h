@@ -7,8 +7,9 @@
 //     damage in it is corruption.
 //   - In the newest log, damage is a torn tail unless an intact record after it claims a
 //     synced offset beyond the damage (then acknowledged bytes were lost: corruption).
-//   - A newest log no longer than a header whose header is bad died while being created: it
-//     holds no record and is removed. A newest log whose header is good but which holds no
+//   - A newest log no longer than a header whose header is bad, and which the manifest does
+//     not record, died while being created: it holds no record and is removed. (A recorded
+//     log's header was durable before it was recorded: a bad one is damage.) A newest log whose header is good but which holds no
 //     valid record is reported (empty_newest_log) for the caller to remove once its manifest
 //     no longer lists it; the next log names its predecessor instead.
 // Nothing on disk changes until every log has been read and judged; a Corruption outcome in
@@ -18,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,10 @@ struct RecoveryOptions {
   // elsewhere, or it has none). 1 means: the oldest log must have no predecessor.
   uint64_t first_prev_bound = 1;
   bool salvage = false;
+  // The logs the manifest records. Each was recorded only after its header was durable, so a
+  // recorded log with a bad header was damaged after the fact: Corruption (or, under
+  // salvage, quarantined), never removed as a log that died at creation.
+  std::set<uint64_t> recorded_logs;
 };
 
 struct RecoveryResult {
@@ -49,6 +55,9 @@ struct RecoveryResult {
   // A newest log with a valid header and no record, left in place for the caller to remove
   // (0 if none). It is not counted in newest_log_number.
   uint64_t empty_newest_log = 0;
+  // Logs removed (died at creation) or quarantined whole by salvage: the caller must drop
+  // them from the manifest's live WALs, or the next open finds a recorded log missing.
+  std::vector<uint64_t> dropped_logs;
   std::vector<std::string> events;  // what was repaired, one line each, for the LOG
   std::string lost;                 // salvage: what was dropped, or empty
 };
