@@ -16,8 +16,16 @@ namespace {
 // InvalidArgument (or, for keys out of order, an assertion), which is not what it is: damage
 // in an input, reported as Corruption naming the inputs, so the database stops compacting
 // and turns read-only (fuzz bugs 3 and 4, docs/fuzzing.md).
+// The inputs' names and the sequence range their manifest records claim.
+struct InputBounds {
+  std::string names;
+  uint64_t min_seq = UINT64_MAX;
+  uint64_t max_seq = 0;
+};
+
 Status CheckInputEntry(std::string_view key, std::string_view previous, bool has_previous,
-                       const std::string& inputs) {
+                       const InputBounds& bounds) {
+  const std::string& inputs = bounds.names;
   if (key.size() < kTrailerSize) {
     return Status::Corruption("compaction input " + inputs + ": an entry's key is shorter "
                               "than its trailer");
@@ -31,19 +39,28 @@ Status CheckInputEntry(std::string_view key, std::string_view previous, bool has
     return Status::Corruption("compaction input " + inputs +
                               ": keys out of order (a segment's keys do not increase)");
   }
+  // An entry outside the recorded range would carry a sequence number past the database's
+  // last one into the output's metadata (fuzz bug 5).
+  const uint64_t sequence = ExtractSequence(key);
+  if (sequence < bounds.min_seq || sequence > bounds.max_seq) {
+    return Status::Corruption("compaction input " + inputs + ": entry sequence " +
+                              std::to_string(sequence) + " outside the inputs' recorded range " +
+                              std::to_string(bounds.min_seq) + ".." +
+                              std::to_string(bounds.max_seq));
+  }
   return Status::OK();
 }
 
-// Drains `input` through the filter into `writer`. `inputs` names the input files for
-// errors; empty for a flush (its entries come from this process and are trusted).
+// Drains `input` through the filter into `writer`. `bounds` (null for a flush, whose
+// entries come from this process and are trusted) describes the input files for the checks.
 Status CopyLiveEntries(InternalIterator* input, GarbageFilter* filter, OutputWriter* writer,
-                       JobResult* result, const std::string& inputs = "") {
+                       JobResult* result, const InputBounds* bounds = nullptr) {
   std::string previous;
   bool has_previous = false;
   for (input->SeekToFirst(); input->Valid(); input->Next()) {
     result->entries_read++;
-    if (!inputs.empty()) {
-      CAIRN_RETURN_IF_ERROR(CheckInputEntry(input->key(), previous, has_previous, inputs));
+    if (bounds != nullptr) {
+      CAIRN_RETURN_IF_ERROR(CheckInputEntry(input->key(), previous, has_previous, *bounds));
       previous.assign(input->key());
       has_previous = true;
     }
@@ -94,13 +111,15 @@ Status CompactSegments(const CompactionPlan& plan, const Version& version,
                        const JobContext& context, JobResult* result) {
   *result = JobResult();
   std::vector<std::unique_ptr<InternalIterator>> children;
-  std::string inputs;
+  InputBounds bounds;
   uint64_t min_micros = UINT64_MAX;
   uint64_t max_micros = 0;
   for (const Version::Files* files : {&plan.inputs, &plan.next_inputs}) {
     for (const auto& file : *files) {
       children.push_back(file->segment->NewIterator(/*fill_cache=*/false));
-      inputs += (inputs.empty() ? "" : ", ") + SegmentFileName(file->meta.number);
+      bounds.names += (bounds.names.empty() ? "" : ", ") + SegmentFileName(file->meta.number);
+      bounds.min_seq = std::min(bounds.min_seq, file->meta.min_seq);
+      bounds.max_seq = std::max(bounds.max_seq, file->meta.max_seq);
       result->bytes_read += file->meta.file_size_bytes;
       min_micros = std::min(min_micros, file->meta.min_commit_micros);
       max_micros = std::max(max_micros, file->meta.max_commit_micros);
@@ -114,7 +133,7 @@ Status CompactSegments(const CompactionPlan& plan, const Version& version,
   GarbageFilter filter(context.oldest_snapshot, [&version, output_level](std::string_view key) {
     return !version.KeyMayExistBelow(output_level, key);
   });
-  Status s = CopyLiveEntries(input.get(), &filter, &writer, result, inputs);
+  Status s = CopyLiveEntries(input.get(), &filter, &writer, result, &bounds);
   s = Finish(s, &writer, &filter, result);
   return s.ok() ? s : s.WithContext("compaction " + plan.reason);
 }

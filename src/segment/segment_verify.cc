@@ -42,6 +42,14 @@ Status Segment::VerifyDataBlocks(uint64_t* blocks_checked) const {
       if (kind != ValueKind::kPut && kind != ValueKind::kDelete) {
         return SegmentCorruption(file_name_, handle.offset, "entry of unknown kind");
       }
+      const uint64_t sequence = ExtractSequence(key);
+      if (sequence < properties_.min_sequence || sequence > properties_.max_sequence) {
+        // Fuzz bug 5: such an entry would carry a sequence number past the database's into
+        // a compaction's output.
+        return SegmentCorruption(file_name_, handle.offset,
+                                 "entry sequence " + std::to_string(sequence) +
+                                     " outside the segment's recorded range");
+      }
       if (entries == 0 && key != properties_.smallest_key) {
         return SegmentCorruption(file_name_, handle.offset, "first key is not the smallest key");
       }
