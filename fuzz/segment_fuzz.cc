@@ -181,8 +181,11 @@ const std::string& LargestTemplateSegment() {
 // Known bugs 3 and 4 (docs/fuzzing.md, "Findings"): compaction does not reject input entries
 // that VerifyAllBlocks calls out of order (bug 4: SegmentBuilder::Add asserts; reproducer
 // fuzz/corpus/segment/bug4-compaction-keys-out-of-order) or of unknown kind (bug 3:
-// InvalidArgument). Whether the segment `name` in `env` has either, so that a run that skips
-// known bugs does not compact it.
+// InvalidArgument), and bug 5: an entry whose sequence number lies outside the range the
+// segment's properties record passes every check, and the compaction's edit then breaks the
+// edit invariants (ManifestWriter asserts; reproducer
+// fuzz/corpus/segment/bug5-compaction-sequence-past-range). Whether the segment `name` in
+// `env` has any of these, so that a run that skips known bugs does not compact it.
 bool HitsKnownCompactionBug(MemEnv* env, const std::string& name, uint64_t size) {
   auto seg = segment::Segment::Open(env, std::string(kFuzzDbDir) + "/" + name, 1, size, nullptr);
   if (!seg.ok()) {
@@ -190,8 +193,20 @@ bool HitsKnownCompactionBug(MemEnv* env, const std::string& name, uint64_t size)
   }
   uint64_t blocks = 0;
   Status s = seg.value()->VerifyAllBlocks(&blocks);
-  return s.message().find("key out of order") != std::string::npos ||
-         s.message().find("entry of unknown kind") != std::string::npos;
+  if (s.message().find("key out of order") != std::string::npos ||
+      s.message().find("entry of unknown kind") != std::string::npos) {
+    return true;
+  }
+  // Bug 5: an entry whose sequence number lies outside the range the properties record.
+  std::unique_ptr<InternalIterator> it = seg.value()->NewIterator(false);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t seq = ExtractSequence(it->key());
+    if (seq > seg.value()->properties().max_sequence ||
+        seq < seg.value()->properties().min_sequence) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // Opens the template database with `segment` in place of its largest segment, reads it,
