@@ -127,8 +127,15 @@ Status WalReader::TryRecordAt(uint64_t offset, Record* record, bool* valid, std:
               " past its own start";
     return Status::OK();
   }
-  if (record->seq_count > 0 && record->first_seq > kMaxSequenceNumber - record->seq_count) {
+  if (record->first_seq > kMaxSequenceNumber ||
+      (record->seq_count > 0 && record->first_seq > kMaxSequenceNumber - record->seq_count)) {
     *reason = "record sequence range overflows";
+    return Status::OK();
+  }
+  if (record->type == RecordType::kBatch && (record->seq_count == 0 || record->first_seq == 0)) {
+    // No writer makes one: a batch holds at least one operation and sequence numbers start
+    // at 1. Replaying it would set the database's last sequence from an empty range.
+    *reason = "batch record with an empty sequence range or sequence 0";
     return Status::OK();
   }
   record->offset = offset;

@@ -8,6 +8,7 @@
 
 #include "env/mem_env.h"
 #include "testutil.h"
+#include "util/constants.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
 #include "wal/wal_codec.h"
@@ -219,6 +220,31 @@ TEST_F(WalTest, RandomInputNeverCrashes) {
     ASSERT_OK(reader.status());
     DamageScan scan;
     ASSERT_OK(reader.value()->ScanAfterDamage(0, &scan));
+  }
+}
+
+// Fuzz bug 6 (docs/fuzzing.md): a checksummed batch record with an empty sequence range at a
+// first_seq past 2^56 was accepted and set the recovered database's last sequence past the
+// limit (an assertion when the next manifest edit was written). Such records, and batches
+// starting at sequence 0, are invalid records: damage, never replayed.
+TEST_F(WalTest, Bug6BatchRecordWithAnEmptyOrOutOfRangeSequenceIsDamage) {
+  struct Case {
+    uint64_t first_seq;
+    uint32_t seq_count;
+  };
+  for (Case c : {Case{5ull << 56, 0}, Case{7, 0}, Case{0, 1}, Case{cairn::kMaxSequenceNumber + 1, 1}}) {
+    SCOPED_TRACE("first_seq " + std::to_string(c.first_seq) + " count " +
+                 std::to_string(c.seq_count));
+    std::string file;
+    EncodeFileHeader(Header(), &file);
+    EncodeRecord(RecordType::kBatch, c.first_seq, c.seq_count, kFileHeaderSize, 7, "",
+                 RecordLocation{RecordChecksumSeed(Header().db_id, 1), kFileHeaderSize}, &file);
+    ASSERT_OK(env_.SetFileContentsDurably(kPath, file));
+    ReadAll all = Read();
+    ASSERT_OK(all.header);
+    EXPECT_TRUE(all.records.empty());
+    EXPECT_EQ(all.end, WalReader::Outcome::kDamage);
+    EXPECT_EQ(all.damage_offset, kFileHeaderSize);
   }
 }
 
