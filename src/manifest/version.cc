@@ -8,7 +8,7 @@
 namespace cairn {
 namespace {
 
-bool UserKeyLess(std::string_view a, std::string_view b) { return a.compare(b) < 0; }
+bool UserKeyLess(std::string_view a, std::string_view b) { return CompareUserKeys(a, b) < 0; }
 
 // For a level >= 1: the index of the first file whose largest user key is >= `user_key`.
 size_t FindFile(const Version::Files& files, std::string_view user_key) {

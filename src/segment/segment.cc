@@ -88,10 +88,10 @@ Status Segment::LoadIndex(const Footer& footer) {
     return SegmentCorruption(file_name_, footer.index.offset, "index " + index.status().message());
   }
   index_block_ = std::move(index).value();
-  return CheckIndex();
+  return CheckAndDecodeIndex();
 }
 
-Status Segment::CheckIndex() const {
+Status Segment::CheckAndDecodeIndex() {
   BlockIter it(index_block_.get());
   uint64_t expected_offset = 0;
   uint64_t count = 0;
@@ -110,6 +110,8 @@ Status Segment::CheckIndex() const {
                                "index keys out of order at entry " + std::to_string(count));
     }
     previous_key.assign(it.key());
+    index_entries_.push_back(IndexEntry{index_keys_.size(), it.key().size(), handle});
+    index_keys_.append(it.key());
     expected_offset = handle.end_offset();
     count++;
   }
@@ -144,7 +146,8 @@ Status Segment::LoadFilter(const Footer& footer) {
 }
 
 size_t Segment::memory_usage_bytes() const {
-  return index_block_->size_bytes() + filter_bytes_.size + sizeof(*this) +
+  return index_block_->size_bytes() + index_entries_.capacity() * sizeof(IndexEntry) +
+         index_keys_.capacity() + filter_bytes_.size + sizeof(*this) +
          properties_.smallest_key.size() + properties_.largest_key.size();
 }
 
@@ -200,12 +203,10 @@ Status Segment::Get(std::string_view user_key, uint64_t sequence, GetResult* res
                 PackTrailer(std::min(sequence, kMaxSequenceNumber), kValueKindForSeek));
   target.Commit(user_key.size() + kTrailerSize);
 
-  BlockIter index(index_block_.get());
   BlockIter entry;
   std::shared_ptr<const Block> block;
-  for (index.Seek(target.view()); index.Valid(); index.Next()) {
-    BlockHandle handle;
-    CAIRN_RETURN_IF_ERROR(DecodeIndexValue(index.value(), &handle));
+  for (size_t i = FirstIndexEntryAtOrAfter(target.view()); i < index_entries_.size(); i++) {
+    const BlockHandle& handle = index_entries_[i].handle;
     CAIRN_RETURN_IF_ERROR(ReadDataBlock(handle, /*fill_cache=*/true, &block));
     entry.Reset(block.get());
     entry.Seek(target.view());
@@ -229,9 +230,21 @@ Status Segment::Get(std::string_view user_key, uint64_t sequence, GetResult* res
     }
     return SegmentCorruption(file_name_, handle.offset, "entry of unknown kind");
   }
-  return index.status().ok()
-             ? Status::OK()
-             : BlockError(footer_.index.offset, index.status().WithContext("index"));
+  return Status::OK();
+}
+
+size_t Segment::FirstIndexEntryAtOrAfter(std::string_view target) const {
+  size_t left = 0;
+  size_t right = index_entries_.size();
+  while (left < right) {
+    const size_t mid = left + (right - left) / 2;
+    if (CompareInternalKeys(IndexKey(mid), target) < 0) {
+      left = mid + 1;
+    } else {
+      right = mid;
+    }
+  }
+  return left;
 }
 
 std::unique_ptr<InternalIterator> Segment::NewIterator(bool fill_cache) const {

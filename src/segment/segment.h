@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cairn/env.h"
 #include "cairn/status.h"
@@ -93,8 +94,18 @@ class Segment : public std::enable_shared_from_this<Segment> {
   Status Load();
   Status LoadIndex(const Footer& footer);
   Status LoadFilter(const Footer& footer);
-  // Checks every index entry: handles contiguous over [0, data_end_), keys increasing.
-  Status CheckIndex() const;
+  // Checks every index entry: handles contiguous over [0, data_end_), keys increasing; and
+  // decodes them into index_entries_ (a lookup then binary-searches a flat array instead of
+  // decoding block entries at every step).
+  Status CheckAndDecodeIndex();
+  // The key of index entry i: the block's separator (>= its last key, < the next block's
+  // first).
+  std::string_view IndexKey(size_t i) const {
+    return std::string_view(index_keys_).substr(index_entries_[i].key_offset,
+                                                index_entries_[i].key_size);
+  }
+  // The first index entry whose key is >= target (index_entries_.size() if none).
+  size_t FirstIndexEntryAtOrAfter(std::string_view target) const;
 
   // The data block at `handle`, from the cache or the file (then cached if fill_cache).
   Status ReadDataBlock(const BlockHandle& handle, bool fill_cache,
@@ -116,6 +127,13 @@ class Segment : public std::enable_shared_from_this<Segment> {
   uint64_t footer_offset_ = 0;
   Footer footer_;
   std::shared_ptr<const Block> index_block_;
+  struct IndexEntry {
+    size_t key_offset;  // in index_keys_
+    size_t key_size;
+    BlockHandle handle;
+  };
+  std::vector<IndexEntry> index_entries_;  // decoded index_block_, one per data block
+  std::string index_keys_;                 // their keys, back to back
   OwnedBytes filter_bytes_;
   BloomFilter filter_;  // views filter_bytes_; matches everything when there is no filter
   SegmentProperties properties_;

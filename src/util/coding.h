@@ -5,6 +5,7 @@
 #ifndef CAIRN_UTIL_CODING_H_
 #define CAIRN_UTIL_CODING_H_
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -12,30 +13,47 @@
 
 namespace cairn {
 
+// The fixed-width codecs are a plain load or store on little-endian hosts (they sit on every
+// hot path: block entries, WAL records, key trailers) and byte-swap elsewhere.
 inline void EncodeFixed32(char* dst, uint32_t value) {
-  for (int i = 0; i < 4; i++) {
-    dst[i] = static_cast<char>(value >> (8 * i));
+  if constexpr (std::endian::native != std::endian::little) {
+    value = __builtin_bswap32(value);
   }
+  std::memcpy(dst, &value, sizeof(value));
 }
 
 inline void EncodeFixed64(char* dst, uint64_t value) {
-  for (int i = 0; i < 8; i++) {
-    dst[i] = static_cast<char>(value >> (8 * i));
+  if constexpr (std::endian::native != std::endian::little) {
+    value = __builtin_bswap64(value);
   }
+  std::memcpy(dst, &value, sizeof(value));
 }
 
 inline uint32_t DecodeFixed32(const char* src) {
   uint32_t value = 0;
-  for (int i = 0; i < 4; i++) {
-    value |= static_cast<uint32_t>(static_cast<unsigned char>(src[i])) << (8 * i);
+  std::memcpy(&value, src, sizeof(value));
+  if constexpr (std::endian::native != std::endian::little) {
+    value = __builtin_bswap32(value);
   }
   return value;
 }
 
 inline uint64_t DecodeFixed64(const char* src) {
   uint64_t value = 0;
-  for (int i = 0; i < 8; i++) {
-    value |= static_cast<uint64_t>(static_cast<unsigned char>(src[i])) << (8 * i);
+  std::memcpy(&value, src, sizeof(value));
+  if constexpr (std::endian::native != std::endian::little) {
+    value = __builtin_bswap64(value);
+  }
+  return value;
+}
+
+// Big-endian: the first byte is the most significant, so comparing two such words compares
+// their bytes in memory order (inline key comparison).
+inline uint64_t DecodeBigEndian64(const char* src) {
+  uint64_t value = 0;
+  std::memcpy(&value, src, sizeof(value));
+  if constexpr (std::endian::native == std::endian::little) {
+    value = __builtin_bswap64(value);
   }
   return value;
 }
