@@ -39,12 +39,15 @@ struct ServerStats {
   uint64_t connected_clients = 0;
   uint64_t writes_applied = 0;    // write commands executed (each one's writes are pending,
                                   // then committed; replies are tagged with this count)
-  uint64_t writes_committed = 0;  // writes_applied handed to the engine (DB::Write)
+  uint64_t writes_committed = 0;  // writes_applied handed to the engine (DB::Write), whether
+                                  // it applied or refused them
   uint64_t commits = 0;           // DB::Write calls that committed pending writes
   uint64_t syncs = 0;             // SyncWal calls completed
   uint64_t sync_micros = 0;       // time spent in them, in total
   uint64_t sync_failures = 0;
-  uint64_t writes_durable = 0;    // writes_applied covered by a successful sync
+  uint64_t writes_durable = 0;    // writes_applied covered by a successful sync (refused
+                                  // ones included: they are settled)
+  uint64_t writes_refused = 0;    // write commands whose commit the engine refused cleanly
   std::string sync_error;       // the first failed sync, or empty
   uint16_t port = 0;
 };
@@ -56,7 +59,9 @@ struct ServerContext {
   ServerStats* stats = nullptr;
   ScanCursors* cursors = nullptr;
   PendingWrites* pending = nullptr;
-  // Commits pending writes now (SCAN, DBSIZE and CAIRN.FLUSH read the engine directly).
+  // Commits pending writes now (SCAN, DBSIZE and CAIRN.FLUSH read the engine directly). OK if
+  // the engine then holds exactly what commands may read: also after a clean refusal (the
+  // refused writes are gone), not after a failure that left values of unknown outcome in it.
   std::function<Status()> commit_pending;
   // Not OK once a commit or sync failed: writes are refused with it from then on (the engine
   // is read-only until the server restarts).

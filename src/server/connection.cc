@@ -79,13 +79,28 @@ void Connection::Release(uint64_t released) {
   }
 }
 
-void Connection::FailHeld(std::string_view error_reply) {
-  while (!held_.empty()) {
-    for (size_t i = 0; i < held_.front().replies; i++) {
-      out_.append(error_reply);  // one error per held reply, so the client stays in step
-    }
-    held_bytes_ -= held_.front().bytes.size();
-    held_.pop_front();
+void Connection::FailHeldAbove(uint64_t tag, std::string_view error_reply) {
+  // Tags never decrease along held_, so the replies to fail are a suffix of it.
+  size_t failed_replies = 0;
+  while (!held_.empty() && held_.back().tag > tag) {
+    failed_replies += held_.back().replies;
+    held_bytes_ -= held_.back().bytes.size();
+    held_.pop_back();
+  }
+  if (failed_replies == 0) {
+    return;
+  }
+  std::string errors;
+  errors.reserve(failed_replies * error_reply.size());
+  for (size_t i = 0; i < failed_replies; i++) {
+    errors.append(error_reply);  // one error per reply, so the client stays in step
+  }
+  held_bytes_ += errors.size();
+  if (!held_.empty() && held_.back().tag == tag) {
+    held_.back().bytes.append(errors);
+    held_.back().replies += failed_replies;
+  } else {
+    held_.push_back(Held{tag, failed_replies, std::move(errors)});
   }
 }
 

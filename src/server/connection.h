@@ -52,8 +52,11 @@ class Connection {
   void AddReply(std::string_view reply, uint64_t tag, uint64_t released);
   // Moves held replies with tag <= released to the output, in order.
   void Release(uint64_t released);
-  // Replaces every held reply by `error_reply` (a complete RESP error) and releases them.
-  void FailHeld(std::string_view error_reply);
+  // Replaces every held reply whose tag is above `tag` by `error_reply` (a complete RESP
+  // error), one error per reply, retagged `tag`: they are released with the replies held
+  // before them, never ahead of them. Used when the writes those replies could reflect will
+  // never be durable (refused, or lost to a failure).
+  void FailHeldAbove(uint64_t tag, std::string_view error_reply);
   bool HasHeld() const { return !held_.empty(); }
 
   // Writes unsent output until the socket would block.

@@ -59,6 +59,7 @@ void PersistenceSection(ServerContext* context, std::string* text) {
                                   static_cast<double>(stats.syncs));
   AddLine(text, "sync_micros_avg", ratio);
   AddLine(text, "commits", std::to_string(stats.commits));
+  AddLine(text, "writes_refused", std::to_string(stats.writes_refused));
   AddLine(text, "sync_failures", std::to_string(stats.sync_failures));
   AddLine(text, "read_only", stats.sync_error.empty() ? "0" : "1");
   AddLine(text, "last_sync_error", stats.sync_error);

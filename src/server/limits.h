@@ -36,6 +36,12 @@ constexpr size_t kPendingCommitBytes = kMaxGroupCommitBytes;  // 4 MiB
 static_assert(kPendingCommitBytes + kMaxRequestBytesCeiling <= kMaxBatchSizeBytes,
               "pending writes plus a maximal request must fit in one WriteBatch");
 static_assert(kDefaultMaxBulkBytes <= kDefaultMaxRequestBytes);
+// In durable mode the keys of each commit are kept until a sync covers it, so that after a
+// failure reads of keys with an unknown outcome can be refused (pending_writes.h). Normally
+// one or two commits wait for a sync; the early commits above and SCAN/DBSIZE (which commit
+// first) can add more while one sync runs. Past this many the newest ones are merged, which
+// only keeps keys a little longer than needed.
+constexpr size_t kMaxUnsyncedCommits = 16;
 
 // Arguments of one command (Redis allows far more; 1 Mi arguments is ample for MSET/MGET and
 // bounds the per-request vector). The parser never reserves more than kArgsReserveMax up

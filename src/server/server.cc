@@ -32,6 +32,12 @@ constexpr rlim_t kReservedFds = 128;
 
 constexpr char kMaxClientsReply[] = "-ERR max number of clients reached\r\n";
 
+// The engine's failures that leave it read-only (DB::Write and DB::SyncWal contracts). Any
+// other failed DB::Write is a clean refusal: nothing of the batch was applied, and the engine
+// accepts writes again once the cause is gone (e.g. writes stopped at the memory limit while
+// flushes fail).
+bool IsEngineFailure(const Status& s) { return s.IsOutcomeUnknown() || s.IsReadOnly(); }
+
 Status Errno(const std::string& what) {
   return Status::IOError(what + ": " + strerror(errno));
 }
@@ -76,13 +82,13 @@ Server::Server(const ServerConfig& config, DB* db)
       cursors_(kMaxScanCursors, kMaxScanCursorBytes, RandomCursorBase()),
       syncer_(db, config.durability),
       next_client_id_(kFirstClientId),
-      pending_(db) {
+      pending_(db, config.durability == Durability::kDurable) {
   context_.db = db_;
   context_.config = &config_;
   context_.stats = &stats_;
   context_.cursors = &cursors_;
   context_.pending = &pending_;
-  context_.commit_pending = [this] { return CommitPending(); };
+  context_.commit_pending = [this] { return CommitForEngineRead(); };
   context_.write_error = &write_error_;
   context_.started = std::chrono::steady_clock::now();
 }
@@ -334,6 +340,7 @@ void Server::OnSyncDone() {
   stats_.sync_micros = outcome.total_sync_micros;
   durable_ = outcome.durable;
   stats_.writes_durable = durable_;
+  pending_.ForgetSynced(durable_);
   if (outcome.failed) {
     stats_.sync_failures = 1;
     EnterFailedState("WAL sync failed: " + outcome.error);
@@ -363,10 +370,18 @@ Status Server::CommitPending() {
   if (pending_.empty()) {
     return Status::OK();
   }
-  Status s = pending_.Commit();
-  if (!s.ok()) {
+  Status s = pending_.Commit(stats_.writes_applied);
+  if (IsEngineFailure(s)) {
     EnterFailedState("commit of pending writes failed: " + s.ToString());
     return s;
+  }
+  if (!s.ok()) {
+    RefusePending(s);
+    return s;
+  }
+  if (refusing_) {
+    refusing_ = false;
+    Log(LogLevel::kWarning, "writes are accepted again");
   }
   stats_.commits++;
   stats_.writes_committed = stats_.writes_applied;
@@ -374,6 +389,40 @@ Status Server::CommitPending() {
     release_needed_ = true;  // relaxed replies wait only for the commit
   }
   return Status::OK();
+}
+
+void Server::RefusePending(const Status& cause) {
+  // Every reply tagged above the last commit could reflect the refused writes: the writers'
+  // own replies, and reads that saw them in the pending overlay (now dropped). They become
+  // the refusal; the replies before them keep waiting for their sync.
+  uint64_t last_commit = stats_.writes_committed;
+  stats_.writes_refused += stats_.writes_applied - last_commit;
+  // The refused writes are settled: later replies wait for the next sync only, which the
+  // loop requests as usual, as if they had been committed.
+  stats_.writes_committed = stats_.writes_applied;
+  if (!refusing_) {
+    refusing_ = true;
+    Log(LogLevel::kWarning, "the engine refused a commit; its writes fail, nothing of them "
+                            "was applied: " + cause.ToString());
+  }
+  std::string error;
+  RespWriter(&error, 2).Error("ERR write refused by the engine, nothing of it was applied "
+                              "(this request made it or may have read it): " +
+                              cause.ToString());
+  FailHeldAbove(last_commit, error);
+}
+
+Status Server::CommitForEngineRead() {
+  Status s = CommitPending();
+  if (!s.ok() && !IsEngineFailure(s)) {
+    // A clean refusal is settled: the refused writes are neither in the engine nor pending
+    // any more, so the engine again holds everything a command may read.
+    s = Status::OK();
+  }
+  if (!s.ok()) {
+    return s;
+  }
+  return pending_.CheckEveryKeyKnown();
 }
 
 void Server::EndOfIteration() {
@@ -426,16 +475,26 @@ void Server::EnterFailedState(const std::string& cause) {
   write_error_ = Status::IOError("the database is read-only until cairn serve restarts (" +
                                  cause + ")");
   Log(LogLevel::kError, cause + "; held replies become errors, writes are refused");
+  // The pending writes never reached the engine: dropping them keeps their values from
+  // being read, and their writers get the error below with the other held replies.
+  pending_.Abandon();
   std::string error;
   RespWriter(&error, 2).Error(
       "IOERR the outcome of this request is unknown, the database is read-only until "
       "restarted: " + cause);
+  // A held reply above the last durable count could reflect a write that will never be
+  // durable, so it is never released as it is; those at or below it are durable and go out.
+  FailHeldAbove(durable_, error);
+}
+
+void Server::FailHeldAbove(uint64_t tag, const std::string& error_reply) {
   for (uint64_t id : with_held_) {
     auto it = connections_.find(id);
     if (it != connections_.end()) {
-      it->second->FailHeld(error);
+      it->second->FailHeldAbove(tag, error_reply);
     }
   }
+  release_needed_ = true;  // failed replies at or below what is released go out now
 }
 
 void Server::Service(Connection* conn) {
@@ -512,6 +571,9 @@ void Server::BeginShutdown() {
 
 uint64_t Server::Released() const {
   if (failed_) {
+    // Every held reply that could reflect a non-durable write was failed on entering this
+    // state, and from then on commands read durable data only (PendingWrites refuses the
+    // rest), so whatever is held now may go.
     return UINT64_MAX;
   }
   return config_.durability == Durability::kRelaxed ? stats_.writes_committed : durable_;

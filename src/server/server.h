@@ -64,16 +64,27 @@ class Server {
   // Returns how many commands ran.
   int ProcessInput(Connection* conn);
   void OnSyncDone();
-  // Commits pending writes (one DB::Write); on failure enters the failed state.
+  // Commits pending writes (one DB::Write). If the engine failed (IsEngineFailure), enters
+  // the failed state; if it cleanly refused them, RefusePending. Returns DB::Write's status.
   Status CommitPending();
+  // DB::Write refused the pending writes without applying any: the replies that could reflect
+  // them become an error, the server goes on serving.
+  void RefusePending(const Status& cause);
+  // ServerContext::commit_pending: CommitPending for a command that reads the engine directly.
+  // OK after a clean refusal (nothing pending is left to miss); after a failure, the error if
+  // the engine holds a value that may not be durable.
+  Status CommitForEngineRead();
   // After each loop iteration: commits pending writes when no sync runs (always, in relaxed
   // mode), requests the next sync, and releases replies.
   void EndOfIteration();
   // Moves every releasable held reply to its connection's output and services it.
   void ReleaseHeld();
-  // A commit or sync failed: the engine is read-only. Held replies become errors and every
-  // later write is refused with `cause`.
+  // A commit or sync failed: the engine is read-only. The pending writes are dropped, held
+  // replies above the durable count become errors, and every later write is refused with
+  // `cause`.
   void EnterFailedState(const std::string& cause);
+  // Connection::FailHeldAbove on every connection holding replies; then releases them.
+  void FailHeldAbove(uint64_t tag, const std::string& error_reply);
   // Writes what can be written, closes the connection if done or over its limits, and
   // updates its epoll registration.
   void Service(Connection* conn);
@@ -97,8 +108,9 @@ class Server {
   Status write_error_;        // see ServerContext::write_error
   uint64_t requested_ = 0;    // writes (stats_.writes_applied units) the Syncer was asked for
   uint64_t durable_ = 0;      // writes the Syncer made durable
-  bool failed_ = false;       // a commit or sync failed: replies are released (held ones as
-                              // errors), writes refused
+  bool failed_ = false;       // a commit or sync failed: replies are released (held ones
+                              // above durable_ as errors), writes refused
+  bool refusing_ = false;     // the last commit was refused (logged once per run of them)
   bool release_needed_ = false;  // held replies became releasable outside OnSyncDone
   // Gathering (see kMaxGatherMicros): connections released by the last sync that have not
   // sent a command since, and when the gathering ends at the latest.

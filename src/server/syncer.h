@@ -10,8 +10,8 @@
 // connections and pipelined requests). In relaxed mode the thread syncs once a second instead.
 //
 // A failed sync is final: the engine turns read-only (DB::SyncWal's contract), the syncer
-// records the error, stops syncing, and the loop turns every reply it still holds into an
-// error ("outcome unknown").
+// records the error, stops syncing, and the loop drops its pending writes and turns every
+// reply it still holds above the durable count into an error ("outcome unknown").
 //
 // Thread safety: Request, Poll and Stop are called by the loop thread only.
 #ifndef CAIRN_SERVER_SYNCER_H_
