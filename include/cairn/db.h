@@ -113,6 +113,8 @@ class DB {
   //   "cairn.wal.writes"         writes (batches) committed through the WAL
   //   "cairn.wal.writes-per-sync" writes acknowledged per fdatasync, as a decimal
   //   "cairn.wal.live-bytes"     bytes in live WAL files
+  //   "cairn.wal.files-recycled" WAL files made from a pooled obsolete WAL since open
+  //   "cairn.wal.files-preallocated" WAL files made from a zero-filled file since open
   //   "cairn.memtable.bytes"     bytes in the active and immutable MemTables
   //   "cairn.background-error"   the sticky error, or empty
   //   "cairn.recovery"           what the last open recovered and repaired

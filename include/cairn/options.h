@@ -58,6 +58,14 @@ struct Options {
   // The cost: up to this many old WAL files stay on disk. 0 turns recycling off. Default 2.
   size_t wal_recycle_files = 2;
 
+  // When no obsolete WAL can be recycled (a new database, or before any WAL became obsolete),
+  // a new WAL file is first written full of zeros up to this many bytes (at most the WAL cap
+  // and memtable_size_bytes) and synced, then used like a recycled file: durable writes within those bytes commit no
+  // file-size change either. The cost: writing and syncing this many bytes when such a WAL is
+  // created (at open, or by the background WAL thread), and the disk space. 0 turns it off
+  // (a new WAL then grows with every write). Default 8 MiB.
+  size_t wal_preallocate_bytes = 8u << 20;
+
   // With sync=false writes, a background thread fdatasyncs the active WAL once this many
   // bytes of it are unsynced (never blocking writers), so the MemTable switch, which must
   // sync the old WAL completely, finds little left to write. It also narrows what an OS

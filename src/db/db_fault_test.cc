@@ -83,7 +83,10 @@ bool IsInfoLogPath(const std::string& path) {
   return EndsWith(path, "/LOG") || EndsWith(path, "/LOG.old");
 }
 
-bool IsWalPath(const std::string& path) { return EndsWith(path, ".wal"); }
+// A WAL, or the zero-filled file that becomes one (NNNNNN.wal.tmp).
+bool IsWalPath(const std::string& path) {
+  return EndsWith(path, ".wal") || EndsWith(path, ".wal.tmp");
+}
 bool IsManifestPath(const std::string& path) { return EndsWith(path, ".manifest"); }
 
 const char* KindName(FaultKind kind) {

@@ -240,6 +240,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   if (name == "cairn.wal.syncs") return number(stats_.syncs.load());
   if (name == "cairn.wal.writes") return number(stats_.writes.load());
   if (name == "cairn.wal.live-bytes") return number(LiveWalBytes());
+  if (name == "cairn.wal.files-recycled") return number(stats_.wal_recycled.load());
+  if (name == "cairn.wal.files-preallocated") return number(stats_.wal_preallocated.load());
   if (name == "cairn.wal.writes-per-sync") {
     uint64_t syncs = stats_.syncs.load();
     return decimal(syncs == 0 ? 0.0

@@ -104,6 +104,12 @@ class DBImpl final : public DB {
   // Creates the WAL `number` following `prev_log_number`, recycling a pooled obsolete WAL if
   // there is one, and records it in the manifest.
   Result<std::unique_ptr<wal::WalWriter>> CreateAndRecordWal(uint64_t prev_log_number);
+  // Without a pooled WAL: writes Options::wal_preallocate_bytes of zeros to a temporary file
+  // and recycles it as the WAL at `path`. NotSupported when preallocation is off or the Env
+  // cannot overwrite files (the caller then creates a growing file).
+  Result<std::unique_ptr<wal::WalWriter>> CreateWalFromBlankFile(uint64_t number,
+                                                                 const std::string& path,
+                                                                 const wal::FileHeader& header);
   // Makes `next` the active WAL (the old one must be synced) and the active MemTable, if it
   // holds anything, immutable with `next` as its successor. Requires wal_prep_mu_.
   void InstallWal(std::unique_ptr<wal::WalWriter> next);
@@ -220,7 +226,8 @@ class DBImpl final : public DB {
     std::atomic<uint64_t> flushes{0}, flush_bytes{0};
     std::atomic<uint64_t> compactions{0}, trivial_moves{0}, compaction_bytes_read{0},
         compaction_bytes_written{0};
-    std::atomic<uint64_t> wal_recycled{0}, wal_prepared{0}, wal_background_syncs{0};
+    std::atomic<uint64_t> wal_recycled{0}, wal_preallocated{0}, wal_prepared{0},
+        wal_background_syncs{0};
     std::atomic<uint64_t> delay_micros{0}, stop_micros{0}, delayed_groups{0}, stops{0};
   } stats_;
   uint64_t recovered_memtable_id_ = 0;  // written during Open only; 0: none

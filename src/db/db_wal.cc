@@ -6,11 +6,14 @@
 // switch, so the switch only finishes the old WAL and installs the prepared one. The next
 // WAL is preferably a recycled obsolete WAL: overwriting an already-written file from offset
 // 0 lets fdatasync write only data (no file size or extent change to commit through the
-// journal) and avoids the discard stall of unlinking a large file.
+// journal) and avoids the discard stall of unlinking a large file. Without a pooled file (a
+// new database), the next WAL is made from a zero-filled file instead, for the same reason.
 //
 // For sync=false writers, the WAL thread also syncs the active WAL once more than
 // Options::wal_background_sync_bytes are unsynced, so the switch's final sync of the old WAL
 // is short. It never blocks writers: WalWriter serialises syncs, not writes.
+#include <algorithm>
+
 #include "db/db_impl.h"
 #include "env/env_util.h"
 #include "util/filename.h"
@@ -65,6 +68,14 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateAndRecordWal(uint64_t prev
     }
   }
   if (writer == nullptr) {
+    auto blank = CreateWalFromBlankFile(number, path, header);
+    if (blank.ok()) {
+      writer = std::move(blank).value();
+    } else if (!blank.status().IsNotSupported()) {
+      return blank.status().WithContext("creating " + WalFileName(number));
+    }
+  }
+  if (writer == nullptr) {
     auto created = wal::WalWriter::Create(env_, dir_, path, header);
     if (!created.ok()) {
       return created.status().WithContext("creating " + WalFileName(number));
@@ -83,6 +94,38 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateAndRecordWal(uint64_t prev
   CAIRN_RETURN_IF_ERROR(versions_->LogAndApply(std::move(edit), last_sequence, last_micros)
                             .WithContext("recording " + WalFileName(number) + " in the manifest"));
   return writer;
+}
+
+Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateWalFromBlankFile(
+    uint64_t number, const std::string& path, const wal::FileHeader& header) {
+  // A WAL rarely outgrows one MemTable's worth of log before the switch, so zeros beyond
+  // that would only be cut away again.
+  const uint64_t blank_bytes = std::min<uint64_t>(
+      {options_.wal_preallocate_bytes, WalCapBytes(), options_.memtable_size_bytes});
+  if (blank_bytes <= wal::kFileHeaderSize) {
+    return Status::NotSupported("WAL preallocation is off");
+  }
+  // Zeros first, synced: the file's size and extents are then durable, so a durable write
+  // into them commits only data. The zeros read as the end of the log (docs/format-wal.md,
+  // "Recycled files"); a crash leaves NNNNNN.wal.tmp, which the next open removes.
+  const std::string blank_path = path + ".tmp";
+  Status close_error;
+  CAIRN_RETURN_IF_ERROR(WriteZeroFilledFile(env_, blank_path, blank_bytes, &close_error)
+                            .WithContext("writing the zero-filled " + WalFileName(number) + ".tmp"));
+  if (!close_error.ok()) {
+    Log("closing " + WalFileName(number) + ".tmp (its zeros were synced): " +
+        close_error.ToString());
+  }
+  auto reused = wal::WalWriter::Reuse(env_, dir_, blank_path, path, header);
+  if (reused.ok()) {
+    stats_.wal_preallocated.fetch_add(1, std::memory_order_relaxed);
+    return reused;
+  }
+  if (reused.status().IsNotSupported()) {
+    // The Env cannot overwrite in place: a growing file it is (the caller creates one).
+    env_->RemoveFile(blank_path).IgnoreError();  // else removed by the next open
+  }
+  return reused.status();
 }
 
 void DBImpl::InstallWal(std::unique_ptr<wal::WalWriter> next) {

@@ -1,6 +1,7 @@
 // The publish protocol and other small helpers shared by every subsystem.
 #include "env/env_util.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace cairn {
@@ -50,6 +51,27 @@ Status PublishFile(Env* env, const std::string& dir, const std::string& name,
     return s.WithContext(context);
   }
   return Status::OK();
+}
+
+Status WriteZeroFilledFile(Env* env, const std::string& path, uint64_t size_bytes,
+                           Status* close_error) {
+  constexpr size_t kChunkBytes = 1u << 20;
+  Result<std::unique_ptr<WritableFile>> file = env->NewWritableFile(path);
+  if (!file.ok()) {
+    return file.status();
+  }
+  const std::string zeros(static_cast<size_t>(std::min<uint64_t>(size_bytes, kChunkBytes)), '\0');
+  Status s;
+  for (uint64_t written = 0; s.ok() && written < size_bytes;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(size_bytes - written, zeros.size()));
+    s = file.value()->Append(std::string_view(zeros.data(), n));
+    written += n;
+  }
+  if (s.ok()) {
+    s = file.value()->Sync();
+  }
+  *close_error = file.value()->Close();
+  return s;
 }
 
 Result<std::string> ReadWholeFile(Env* env, const std::string& path, uint64_t max_size_bytes) {

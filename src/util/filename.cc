@@ -74,6 +74,11 @@ bool ParseFileName(std::string_view name, FileType* type, uint64_t* number) {
       *type = FileType::kTemp;
       return true;
     }
+    // A zero-filled file being prepared as the WAL of that number (DBImpl::CreateAndRecordWal).
+    if (EndsWith(base, ".wal") && ParseNumber(base.substr(0, base.size() - 4), number)) {
+      *type = FileType::kTemp;
+      return true;
+    }
     return false;
   }
   if (EndsWith(name, ".wal.corrupt")) {

@@ -9,7 +9,8 @@
 //   NNNNNN.manifest     a manifest log (docs/format-manifest.md)
 //   CURRENT             names the live manifest (docs/format-manifest.md)
 //   NAME.tmp            a file being published (env_util PublishFile); removed at open
-//                       (IDENTITY.tmp, CURRENT.tmp)
+//                       (IDENTITY.tmp, CURRENT.tmp), or a zero-filled file becoming a new WAL
+//                       (NNNNNN.wal.tmp)
 //
 // Any other name is not Cairn's, and Cairn never touches it.
 #ifndef CAIRN_UTIL_FILENAME_H_

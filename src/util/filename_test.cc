@@ -78,6 +78,12 @@ TEST(FileName, FixedNamesAndQuarantine) {
   ASSERT_TRUE(ParseFileName("000012.wal.corrupt", &type, &number));
   EXPECT_EQ(type, FileType::kQuarantined);
   EXPECT_EQ(number, 12u);
+  ASSERT_TRUE(ParseFileName(WalFileName(34) + ".tmp", &type, &number));  // a blank new WAL
+  EXPECT_EQ(type, FileType::kTemp);
+  EXPECT_EQ(number, 34u);
+  for (const char* name : {"12.wal.tmp", "000000.wal.tmp", "x00012.wal.tmp", ".wal.tmp"}) {
+    EXPECT_FALSE(ParseFileName(name, &type, &number)) << name;
+  }
 }
 
 TEST(FileName, ForeignNamesAreNotClaimed) {
