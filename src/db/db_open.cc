@@ -130,31 +130,64 @@ Status DBImpl::LoadOrCreateIdentity(const std::vector<std::string>& children, bo
   return Status::OK();
 }
 
-Status DBImpl::RecoverWal(const std::vector<std::string>& children, const ManifestState& state,
-                          uint64_t* empty_wal, std::vector<uint64_t>* dropped_wals) {
-  std::vector<wal::LogFile> logs;
+namespace {
+
+// The WALs recovery reads: those at or above the manifest's log number. Every WAL the
+// manifest records must be among them (Corruption otherwise), except, under salvage, one an
+// earlier salvage set aside: those are returned in *set_aside_earlier.
+Status ListWals(const std::vector<std::string>& children, const ManifestState& state, bool salvage,
+                const std::string& dir, std::vector<wal::LogFile>* logs,
+                std::vector<uint64_t>* set_aside_earlier) {
   std::set<uint64_t> present;
+  std::set<uint64_t> quarantined;
   for (const std::string& name : children) {
     FileType type;
     uint64_t number;
-    if (ParseFileName(name, &type, &number) && type == FileType::kWal &&
-        number >= state.log_number) {
-      logs.push_back({number, name});
+    if (!ParseFileName(name, &type, &number)) {
+      continue;
+    }
+    if (type == FileType::kWal && number >= state.log_number) {
+      logs->push_back({number, name});
       present.insert(number);
+    } else if (type == FileType::kQuarantined) {
+      quarantined.insert(number);
     }
   }
   for (uint64_t expected : state.expected_wals) {
-    if (present.count(expected) == 0) {
-      return Status::Corruption("WAL " + WalFileName(expected) +
-                                " is recorded in the manifest but missing from " + dir_);
+    if (present.count(expected) != 0) {
+      continue;
     }
+    // Salvage sets a recorded WAL aside (renamed to *.corrupt, durably) before the manifest
+    // forgets it; a crash in between leaves it recorded and missing. Its bytes are all in the
+    // quarantined copy, so another salvage finishes the job rather than failing for ever.
+    if (quarantined.count(expected) != 0 && salvage) {
+      set_aside_earlier->push_back(expected);
+      continue;
+    }
+    return Status::Corruption(
+        "WAL " + WalFileName(expected) + " is recorded in the manifest but missing from " + dir +
+        (quarantined.count(expected) != 0
+             ? " (a salvage that did not finish set it aside as " + WalFileName(expected) +
+                   ".corrupt; open with WalRecovery::kSalvage to finish it)"
+             : ""));
   }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status DBImpl::RecoverWal(const std::vector<std::string>& children, const ManifestState& state,
+                          uint64_t* empty_wal, std::vector<uint64_t>* dropped_wals) {
+  const bool salvage = options_.wal_recovery == WalRecovery::kSalvage;
+  std::vector<wal::LogFile> logs;
+  std::vector<uint64_t> set_aside_earlier;
+  CAIRN_RETURN_IF_ERROR(ListWals(children, state, salvage, dir_, &logs, &set_aside_earlier));
   auto recovered = std::make_shared<MemTable>();
   wal::RecoveryOptions recovery_options;
   recovery_options.dir = dir_;
   recovery_options.db_id = db_id_;
   recovery_options.first_prev_bound = std::max<uint64_t>(state.log_number, 1);
-  recovery_options.salvage = options_.wal_recovery == WalRecovery::kSalvage;
+  recovery_options.salvage = salvage;
   recovery_options.recorded_logs.insert(state.expected_wals.begin(), state.expected_wals.end());
   wal::RecoveryResult result;
   last_commit_micros_ = state.last_commit_micros;
@@ -175,6 +208,14 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
   uint64_t elapsed_micros = env_->NowMonotonicMicros() - start_micros;
   *empty_wal = result.empty_newest_log;
   *dropped_wals = result.dropped_logs;
+  for (uint64_t number : set_aside_earlier) {
+    dropped_wals->push_back(number);
+    result.lost += std::string(result.lost.empty() ? "" : "; ") +
+                   "finished an earlier salvage: " + WalFileName(number) +
+                   " had been set aside as " + WalFileName(number) + ".corrupt";
+    result.events.push_back("salvage: " + WalFileName(number) +
+                            " was set aside by an earlier salvage; the manifest forgets it");
+  }
   for (const std::string& event : result.events) {
     Log("recovery: " + event);
   }

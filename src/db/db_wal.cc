@@ -235,11 +235,17 @@ void DBImpl::WalThreadMain() {
       }
       prepare = wal_prepare_requested_;
       wal_prepare_requested_ = false;
-      if (wal_sync_requested_.load(std::memory_order_acquire) && error_.ok()) {
+      // Consumed before the sync, not cleared after it: a writer that asks while this sync
+      // runs (its bytes may be past what the sync covers) then gets another round instead of
+      // being forgotten. With the DB in error the request is dropped (nothing is synced).
+      if (wal_sync_requested_.exchange(false, std::memory_order_acq_rel) && error_.ok()) {
         to_sync = wal_for_sync_;
       }
     }
-    if (to_sync != nullptr) {
+    // A request made while the previous round ran may be covered by it already, or leave only
+    // a little unsynced: sync only while the writers' own threshold is still exceeded, so the
+    // extra round costs no fdatasync for a few bytes.
+    if (to_sync != nullptr && to_sync->unsynced_bytes() >= options_.wal_background_sync_bytes) {
       Status s = to_sync->Sync();
       stats_.wal_background_syncs.fetch_add(1, std::memory_order_relaxed);
       if (!s.ok()) {
@@ -248,7 +254,6 @@ void DBImpl::WalThreadMain() {
         SetErrorLocked(s.WithContext("background WAL sync"));
       }
     }
-    wal_sync_requested_.store(false, std::memory_order_release);
     if (prepare) {
       // A failure has already made the DB read-only (PrepareNextWal).
       PrepareNextWal().IgnoreError();

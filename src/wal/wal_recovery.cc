@@ -203,7 +203,8 @@ Status LogRecovery::OnDamage(size_t i, WalReader* reader) {
 
 // Whether every log after `i` holds no record: each has a valid header of this chain and no
 // intact record anywhere after it (the rest is zeros, a recycled file's previous life, or a
-// torn first write), or it is the newest and died while its header was being written.
+// torn first write), or it is the newest, not recorded, and died while its header was being
+// written.
 Status LogRecovery::LaterLogsHoldNoRecord(size_t i, bool* none) {
   *none = false;
   for (size_t j = i + 1; j < logs_.size(); j++) {
@@ -218,10 +219,15 @@ Status LogRecovery::LaterLogsHoldNoRecord(size_t i, bool* none) {
       return header_status;
     }
     if (!header_status.ok()) {
-      if (IsNewest(j) && reader->file_size() <= kFileHeaderSize) {
+      if (IsNewest(j) && reader->file_size() <= kFileHeaderSize &&
+          options_.recorded_logs.count(logs_[j].number) == 0) {
         continue;  // died while being created
       }
-      return Status::OK();  // judged (as damage) when its turn comes
+      // Judged as damage when its turn comes (ReplayLog). A recorded log's header was durable
+      // before the log was recorded, so a short or bad one was lost afterwards, and with it
+      // any proof that the log never received a record: log i may have been synced in full,
+      // so its damage cannot be called a torn tail.
+      return Status::OK();
     }
     std::string problem;
     CAIRN_RETURN_IF_ERROR(CheckHeader(j, header, &problem));
@@ -316,12 +322,26 @@ Status LogRecovery::Salvage() {
     }
   }
   CAIRN_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
-  if (damage_.offset > 0) {
-    CAIRN_RETURN_IF_ERROR(env_->TruncateFile(Path(k), damage_.offset));
-    result_->newest_log_number = logs_[k].number;
-  } else {
-    result_->newest_log_number = k > 0 ? logs_[k - 1].number : 0;
+  // The logs before the damage (and log k up to it) survive, and the next log the database
+  // creates follows the last of them and receives records. So, as in Repair, each must be
+  // cut at its last valid record and durable first: the previous process may have written
+  // records it never synced (this open replayed them), and a torn tail or a previous life
+  // left behind would be judged lost data by the next open once the new log holds a record.
+  // This matters when log k is quarantined whole (a recorded log whose header was lost):
+  // nothing else cuts log k-1 then. Done after the quarantine is durable: after a crash in
+  // between, the rerun's recovery cuts the surviving logs at the same records.
+  const size_t survivors = damage_.offset > 0 ? k + 1 : k;
+  if (survivors == 0) {
+    result_->newest_log_number = 0;
+    return Status::OK();
   }
+  const size_t newest = survivors - 1;
+  if (last_with_records_.has_value() && *last_with_records_ < newest) {
+    CAIRN_RETURN_IF_ERROR(env_->TruncateFile(Path(*last_with_records_), last_with_records_end_));
+  }
+  CAIRN_RETURN_IF_ERROR(
+      env_->TruncateFile(Path(newest), damage_.offset > 0 ? damage_.offset : valid_ends_[newest]));
+  result_->newest_log_number = logs_[newest].number;
   return Status::OK();
 }
 

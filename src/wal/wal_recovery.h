@@ -6,7 +6,9 @@
 //   - Every log but the newest was fully synced before its successor was created, so any
 //     damage in it is corruption.
 //   - In the newest log, damage is a torn tail unless an intact record after it claims a
-//     synced offset beyond the damage (then acknowledged bytes were lost: corruption).
+//     synced offset beyond the damage (then acknowledged bytes were lost: corruption). A log
+//     followed only by logs holding no record counts as the newest; a later recorded log
+//     whose header was lost may have held records, so it does not hold "no record".
 //   - A newest log no longer than a header whose header is bad, and which the manifest does
 //     not record, died while being created: it holds no record and is removed. (A recorded
 //     log's header was durable before it was recorded: a bad one is damage.) A newest log whose header is good but which holds no

@@ -1,6 +1,8 @@
 // Proves each row of the WAL recovery decision table (docs/durability.md): what is a torn
 // tail (repaired, logged), what is lost acknowledged data (Corruption naming file, offset and
-// sequence range, nothing on disk changed), and what salvage keeps, drops and quarantines.
+// sequence range, nothing on disk changed), and what salvage keeps, drops and quarantines,
+// including when a recorded, prepared log lost its header: the logs that survive the salvage
+// are cut and durable, so a later log's writes never make them look damaged.
 // Logs are built in a MemEnv with the real writer, then damaged precisely.
 #include "wal/wal_recovery.h"
 
@@ -63,6 +65,7 @@ class WalRecoveryTest : public ::testing::Test {
     options.dir = kDir;
     options.db_id = db_id_;
     options.salvage = salvage;
+    options.recorded_logs = recorded_;
     replayed_.clear();
     return RecoverLogs(
         &env_, logs_, options,
@@ -82,6 +85,7 @@ class WalRecoveryTest : public ::testing::Test {
     }
     ASSERT_OK(env_.SyncDir(kDir));
     logs_.clear();
+    recorded_.clear();
     next_seq_ = 1;
   }
 
@@ -97,10 +101,38 @@ class WalRecoveryTest : public ::testing::Test {
     return seqs;
   }
 
+  // The ways a prepared log's header can be lost to damaged storage after the manifest
+  // recorded the log: cut short, zeroed, emptied. Each leaves a file no longer than a header.
+  static constexpr int kLostHeaderKinds = 3;
+  static std::string LostHeaderName(int kind) {
+    return kind == 0 ? "header cut to 20 bytes" : kind == 1 ? "header zeroed" : "file emptied";
+  }
+
+  // Makes log `number` (predecessor `prev`) as the WAL thread prepares one: a durable header,
+  // no record, recorded in the manifest; then loses its header as `kind` says.
+  void MakeRecordedLogWithLostHeader(uint64_t number, uint64_t prev, int kind) {
+    MakeLog(number, prev, {});
+    recorded_.insert(number);
+    std::string header = env_.ReadFileContents(Path(number)).value();
+    ASSERT_EQ(header.size(), kFileHeaderSize);
+    std::string lost = kind == 0   ? header.substr(0, 20)
+                       : kind == 1 ? std::string(kFileHeaderSize, '\0')
+                                   : "";
+    ASSERT_OK(env_.SetFileContentsDurably(Path(number), lost));
+  }
+
+  void AppendDurably(uint64_t number, const std::string& bytes) {
+    std::string contents = env_.ReadFileContents(Path(number)).value();
+    ASSERT_OK(env_.SetFileContentsDurably(Path(number), contents + bytes));
+  }
+
+  bool Exists(const std::string& path) { return env_.FileExists(path).value(); }
+
   MemEnv env_;
   DbId db_id_{};
   uint64_t next_seq_ = 1;
   std::vector<LogFile> logs_;
+  std::set<uint64_t> recorded_;  // the logs the manifest would record
   std::vector<uint64_t> replayed_;
   RecoveryResult result_;
 };
@@ -282,6 +314,164 @@ TEST_F(WalRecoveryTest, SalvageSurvivesACrashAtEveryStep) {
     EXPECT_EQ(kept.value(), original.value());
     if (!crashed) {
       break;
+    }
+  }
+}
+
+// The gap found in review (docs/durability.md §8, salvage row): log 1 ends in garbage after
+// its last record, and its successor, log 2, was prepared (recorded, no record) and then
+// lost its header. Log 2 might have held records, so log 1's tail is not provably a torn
+// tail: strict recovery refuses. Salvage must leave log 1 cut at its last valid record (the
+// cut kept aside), or once a new log follows it and receives acknowledged writes, a strict
+// open finds garbage in a log followed by records (Corruption), and a later salvage would
+// drop those writes.
+TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderCutsItsPredecessor) {
+  for (int kind = 0; kind < kLostHeaderKinds; kind++) {
+    SCOPED_TRACE(LostHeaderName(kind));
+    Reset();
+    MakeLog(1, 0, {2, 2});
+    recorded_.insert(1);
+    const uint64_t end = Size(1);
+    AppendDurably(1, std::string(300, '\x5a'));
+    MakeRecordedLogWithLostHeader(2, 1, kind);
+    const std::string original = env_.ReadFileContents(Path(1)).value();
+    const std::string original_2 = env_.ReadFileContents(Path(2)).value();
+
+    Status s = Recover();
+    ASSERT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_EQ(env_.ReadFileContents(Path(1)).value(), original);
+    EXPECT_EQ(env_.ReadFileContents(Path(2)).value(), original_2);
+
+    ASSERT_OK(Recover(/*salvage=*/true));
+    EXPECT_EQ(replayed_, Seqs(1, 4));
+    EXPECT_EQ(result_.newest_log_number, 1u);
+    EXPECT_EQ(result_.dropped_logs, std::vector<uint64_t>{2});
+    EXPECT_EQ(Size(1), end) << "log 1 must end at its last valid record";
+    EXPECT_FALSE(Exists(Path(2)));
+    EXPECT_EQ(env_.ReadFileContents(Path(2) + ".corrupt").value(), original_2);
+    EXPECT_EQ(env_.ReadFileContents(Path(1) + ".corrupt").value(), original)
+        << "the cut bytes are kept aside";
+    EXPECT_FALSE(result_.lost.empty());
+
+    // The database goes on: the manifest forgets log 2, a new log follows log 1 and receives
+    // acknowledged writes, then the power fails. A strict open holds every one of them.
+    logs_ = {{1, WalFileName(1)}};
+    recorded_ = {1};
+    MakeLog(3, 1, {2});
+    recorded_.insert(3);
+    env_.Crash();
+    s = Recover();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(replayed_, Seqs(1, 6));
+  }
+}
+
+// The same gap without garbage: log 1's last group was written but never synced (the
+// previous process died before its sync), and this open replays it. Salvage must make log 1
+// durable before a new log follows it, as Repair does, or a power failure after new writes
+// loses records that were replayed and read.
+TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderMakesItsPredecessorDurable) {
+  for (int kind = 0; kind < kLostHeaderKinds; kind++) {
+    SCOPED_TRACE(LostHeaderName(kind));
+    Reset();
+    MakeLog(1, 0, {2, 2}, /*sync_last_group=*/false);
+    recorded_.insert(1);
+    const uint64_t end = Size(1);
+    MakeRecordedLogWithLostHeader(2, 1, kind);
+    ASSERT_OK(Recover(/*salvage=*/true));
+    EXPECT_EQ(replayed_, Seqs(1, 4));
+    EXPECT_EQ(result_.newest_log_number, 1u);
+    logs_ = {{1, WalFileName(1)}};
+    recorded_ = {1};
+    MakeLog(3, 1, {1});
+    recorded_.insert(3);
+    env_.Crash();
+    EXPECT_EQ(Size(1), end) << "the replayed records of log 1 were never made durable";
+    Status s = Recover();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(replayed_, Seqs(1, 5));
+  }
+}
+
+// And when the newest log holding records is followed by an empty log before the damaged
+// one: both are cut (the records made durable, the empty log ends at its header).
+TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderCutsEveryLogBeforeIt) {
+  MakeLog(1, 0, {2, 2}, /*sync_last_group=*/false);
+  const uint64_t end = Size(1);
+  MakeLog(2, 1, {});
+  recorded_ = {1, 2};
+  MakeRecordedLogWithLostHeader(3, 2, /*kind=*/1);
+  ASSERT_OK(Recover(/*salvage=*/true));
+  EXPECT_EQ(replayed_, Seqs(1, 4));
+  EXPECT_EQ(result_.newest_log_number, 2u);
+  EXPECT_EQ(result_.dropped_logs, std::vector<uint64_t>{3});
+  logs_ = {{1, WalFileName(1)}, {2, WalFileName(2)}};
+  recorded_ = {1, 2};
+  MakeLog(4, 2, {1});
+  recorded_.insert(4);
+  env_.Crash();
+  EXPECT_EQ(Size(1), end);
+  EXPECT_EQ(Size(2), kFileHeaderSize);
+  Status s = Recover();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(replayed_, Seqs(1, 5));
+}
+
+TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderSurvivesACrashAtEveryStep) {
+  // As SalvageSurvivesACrashAtEveryStep, for the gap's salvage, with garbage after log 1's
+  // records (log 1 is cut, a copy kept) and without (log 2 alone is set aside, log 1 synced):
+  // whatever step a crash interrupts, a rerun reaches the same salvaged state, and that state
+  // takes a new log.
+  for (bool garbage : {true, false}) {
+    for (int kind = 0; kind < kLostHeaderKinds; kind++) {
+      for (uint64_t crash_at = 0;; crash_at++) {
+        SCOPED_TRACE(LostHeaderName(kind) + (garbage ? ", garbage" : ", no garbage") +
+                     ", crash at sync point " + std::to_string(crash_at));
+        Reset();
+        MakeLog(1, 0, {2, 2});
+        recorded_.insert(1);
+        const uint64_t end = Size(1);
+        if (garbage) AppendDurably(1, std::string(300, '\x5a'));
+        MakeRecordedLogWithLostHeader(2, 1, kind);
+        const std::string original = env_.ReadFileContents(Path(1)).value();
+        env_.ScheduleCrashAtSyncPoint(env_.sync_point_count() + crash_at);
+        const bool crashed = !Recover(/*salvage=*/true).ok();
+        if (!crashed) {
+          env_.ScheduleCrashAtSyncPoint(UINT64_MAX);  // the salvage had fewer sync points
+        } else {
+          ASSERT_TRUE(env_.crashed());
+          env_.Restart();
+          logs_.clear();
+          for (uint64_t n : {1, 2}) {
+            if (Exists(Path(n))) logs_.push_back({n, WalFileName(n)});
+          }
+          ASSERT_OK(Recover(/*salvage=*/true));
+        }
+        EXPECT_EQ(replayed_, Seqs(1, 4));
+        EXPECT_EQ(result_.newest_log_number, 1u);
+        EXPECT_EQ(Size(1), end);
+        EXPECT_FALSE(Exists(Path(2)));
+        EXPECT_TRUE(Exists(Path(2) + ".corrupt"));
+        if (garbage) {
+          auto kept = env_.ReadFileContents(Path(1) + ".corrupt");
+          ASSERT_OK(kept.status());
+          EXPECT_EQ(kept.value(), original);
+        } else {
+          EXPECT_FALSE(Exists(Path(1) + ".corrupt")) << "log 1 was not damaged";
+        }
+        // The salvaged state takes a new log whose writes a power failure does not undo.
+        logs_ = {{1, WalFileName(1)}};
+        recorded_ = {1};
+        MakeLog(3, 1, {1});
+        recorded_.insert(3);
+        env_.Crash();
+        Status s = Recover();
+        ASSERT_TRUE(s.ok()) << s.ToString();
+        EXPECT_EQ(replayed_, Seqs(1, 5));
+        if (!crashed) {
+          break;
+        }
+      }
     }
   }
 }
