@@ -14,6 +14,12 @@ void WriteBatch::Put(std::string_view key, std::string_view value) {
     oversized_ = true;
     return;  // Validate() reports it; nothing is encoded
   }
+  if (rep_.empty()) {
+    // Most batches are one Put (DB::Put): one allocation instead of a growth per append.
+    // Only the first: reserving exactly at every Put would copy a large batch again each time.
+    rep_.reserve(1 + static_cast<size_t>(VarintLength(key.size()) + VarintLength(value.size())) +
+                 key.size() + value.size());
+  }
   rep_.push_back(static_cast<char>(ValueKind::kPut));
   PutLengthPrefixed(&rep_, key);
   PutLengthPrefixed(&rep_, value);

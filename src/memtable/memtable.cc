@@ -50,7 +50,8 @@ void MemTable::Add(uint64_t sequence, ValueKind kind, std::string_view key,
   size_t internal_key_size = key.size() + kTrailerSize;
   size_t bytes = static_cast<size_t>(VarintLength(internal_key_size)) + internal_key_size +
                  static_cast<size_t>(VarintLength(value.size())) + value.size();
-  char* entry = arena_.Allocate(bytes);
+  Table::InlineNode node = table_.AllocateInline(bytes);
+  char* entry = node.storage();
   char* p = EncodeVarint32(entry, static_cast<uint32_t>(internal_key_size));
   std::memcpy(p, key.data(), key.size());
   p += key.size();
@@ -61,7 +62,7 @@ void MemTable::Add(uint64_t sequence, ValueKind kind, std::string_view key,
     std::memcpy(p, value.data(), value.size());
   }
   assert(p + value.size() == entry + bytes);
-  table_.Insert(entry);
+  table_.Insert(node);
   entry_count_.fetch_add(1, std::memory_order_relaxed);
 }
 
