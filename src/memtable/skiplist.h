@@ -32,6 +32,7 @@ class SkipList {
       : compare_(compare), arena_(arena), head_(NewNode(Key(), kMaxHeight)), rng_(0x5eed) {
     for (int i = 0; i < kMaxHeight; i++) {
       head_->SetNext(i, nullptr);
+      tail_[i] = head_;
     }
   }
   SkipList(const SkipList&) = delete;
@@ -80,10 +81,18 @@ class SkipList {
   // Links `node` (height `height`, not yet reachable) into every level it belongs to.
   void Link(Node* node, int height) {
     Node* prev[kMaxHeight];
-    Node* found = FindGreaterOrEqual(node->key, prev);
-    assert(found == nullptr || compare_(found->key, node->key) != 0);
-    (void)found;
     int current = max_height_.load(std::memory_order_relaxed);
+    if (tail_[0] == head_ || compare_(tail_[0]->key, node->key) < 0) {
+      // After every key present (ascending inserts: sequential keys, a replayed log): the
+      // predecessors are the last node of each level, found without a search.
+      for (int i = 0; i < current; i++) {
+        prev[i] = tail_[i];
+      }
+    } else {
+      Node* found = FindGreaterOrEqual(node->key, prev);
+      assert(found == nullptr || compare_(found->key, node->key) != 0);
+      (void)found;
+    }
     if (height > current) {
       for (int i = current; i < height; i++) {
         prev[i] = head_;
@@ -93,8 +102,12 @@ class SkipList {
       max_height_.store(height, std::memory_order_relaxed);
     }
     for (int i = 0; i < height; i++) {
-      node->SetNextRelaxed(i, prev[i]->NextRelaxed(i));
+      Node* next = prev[i]->NextRelaxed(i);
+      node->SetNextRelaxed(i, next);
       prev[i]->SetNext(i, node);  // publishes the node on level i
+      if (next == nullptr) {
+        tail_[i] = node;  // now the last node of level i
+      }
     }
   }
 
@@ -238,6 +251,8 @@ class SkipList {
   Node* const head_;
   std::atomic<int> max_height_{1};
   std::minstd_rand rng_;  // writer only
+  // The last node of each level (head_ while a level is empty). Writer only.
+  Node* tail_[kMaxHeight];
 };
 
 }  // namespace cairn
