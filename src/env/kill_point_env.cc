@@ -42,7 +42,8 @@ std::string FileKind(const std::string& path) {
     case FileType::kQuarantined:
       return "wal.corrupt";
     case FileType::kTemp:
-      return name;  // CURRENT.tmp or IDENTITY.tmp: the name is the kind
+      // CURRENT.tmp or IDENTITY.tmp: the name is the kind; NNNNNN.wal.tmp: a new WAL's zeros.
+      return number != 0 ? "wal.tmp" : name;
     case FileType::kSegment:
       return "segment";
     case FileType::kManifest:
