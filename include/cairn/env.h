@@ -71,14 +71,6 @@ class ReadableFile {
 
   // The file's current size in bytes.
   virtual Result<uint64_t> Size() const = 0;
-
-  // A hint that [offset, offset + n) is about to be read in order: the OS may start reading
-  // it now (posix_fadvise WILLNEED), so the disk works while the caller processes what it
-  // has. Changes no result; the default ignores it.
-  virtual void WillRead(uint64_t offset, uint64_t n) const {
-    (void)offset;
-    (void)n;
-  }
 };
 
 // A held exclusive lock on a file (flock(2) on POSIX). Destroying it releases the lock.

@@ -149,12 +149,6 @@ class PosixReadableFile final : public ReadableFile {
     return Status::OK();
   }
 
-  void WillRead(uint64_t offset, uint64_t n) const override {
-    // Advice only: an error (or a kernel that ignores it) changes nothing but speed.
-    (void)::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(n),
-                          POSIX_FADV_WILLNEED);
-  }
-
   Result<uint64_t> Size() const override {
     struct stat info;
     if (::fstat(fd_, &info) != 0) {

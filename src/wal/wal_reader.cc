@@ -12,9 +12,6 @@ namespace {
 // Read-ahead granularity: large enough that replay is sequential I/O, small enough that a
 // reader costs little memory.
 constexpr size_t kReadAheadBytes = 1u << 20;
-// How far past each window the OS is asked to start reading (ReadableFile::WillRead), so a
-// cold log is read from disk while the previous window is replayed.
-constexpr uint64_t kPrefetchBytes = 8u << 20;
 
 // Whether a record header could start with `header` (kRecordHeaderSize bytes), with
 // `bytes_left` bytes from its start to the end of the file: a subset of TryRecordAt's checks,
@@ -74,10 +71,6 @@ Status WalReader::Fetch(uint64_t offset, size_t n, std::string_view* out) {
   }
   window_offset_ = offset;
   window_size_ = got.size();
-  const uint64_t window_end = offset + got.size();
-  if (window_end < file_size_) {
-    file_->WillRead(window_end, std::min(kPrefetchBytes, file_size_ - window_end));
-  }
   *out = std::string_view(window_.data(), std::min(n, window_size_));
   return Status::OK();
 }
