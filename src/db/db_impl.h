@@ -103,13 +103,27 @@ class DBImpl final : public DB {
   // --- WAL files (db_wal.cc) ---
   // Creates the WAL `number` following `prev_log_number`, recycling a pooled obsolete WAL if
   // there is one, and records it in the manifest.
-  Result<std::unique_ptr<wal::WalWriter>> CreateAndRecordWal(uint64_t prev_log_number);
-  // Without a pooled WAL: writes Options::wal_preallocate_bytes of zeros to a temporary file
-  // and recycles it as the WAL at `path`. NotSupported when preallocation is off or the Env
-  // cannot overwrite files (the caller then creates a growing file).
+  // Without a pooled file, the new WAL is zero-filled first only when `for_durable_writes`
+  // (see CreateWalFromBlankFile).
+  Result<std::unique_ptr<wal::WalWriter>> CreateAndRecordWal(uint64_t prev_log_number,
+                                                             bool for_durable_writes);
+  // Writes Options::wal_preallocate_bytes of zeros to a temporary file and recycles it as the
+  // WAL at `path`. NotSupported when preallocation is off or the Env cannot overwrite files
+  // (the caller then creates a growing file).
   Result<std::unique_ptr<wal::WalWriter>> CreateWalFromBlankFile(uint64_t number,
                                                                  const std::string& path,
                                                                  const wal::FileHeader& header);
+  // Whether the WAL after the active one should be zero-filled: only if the active one has
+  // received a durable (synced) commit. Zeros make a synced append cheaper but cost a
+  // sync=false load a second write of every WAL byte (measured: fills 20-30% slower).
+  bool NextWalForDurableWrites() const {
+    return active_wal_synced_.load(std::memory_order_relaxed);
+  }
+  void NoteSyncedCommit() {
+    if (!active_wal_synced_.load(std::memory_order_relaxed)) {  // no store per commit
+      active_wal_synced_.store(true, std::memory_order_relaxed);
+    }
+  }
   // Makes `next` the active WAL (the old one must be synced) and the active MemTable, if it
   // holds anything, immutable with `next` as its successor. Requires wal_prep_mu_.
   void InstallWal(std::unique_ptr<wal::WalWriter> next);
@@ -207,6 +221,7 @@ class DBImpl final : public DB {
   bool wal_prepare_requested_ = false;             // guarded by mu_
   std::atomic<bool> wal_sync_requested_{false};
   std::atomic<bool> wal_preparation_due_{false};  // requested since the last switch
+  std::atomic<bool> active_wal_synced_{false};    // a synced commit since the last switch
   // Obsolete WAL numbers kept on disk for reuse, and the one being reused right now (0 if
   // none); the collector deletes neither.
   std::set<uint64_t> wal_pool_;                    // guarded by mu_

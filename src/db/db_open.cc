@@ -273,7 +273,9 @@ Status DBImpl::RemoveLeftoverTemporaries(const std::vector<std::string>& childre
 // normally installs a WAL the WAL thread prepared (db_wal.cc).
 Status DBImpl::StartNewWal(uint64_t prev_log_number) {
   std::lock_guard<std::mutex> prep(wal_prep_mu_);
-  auto writer = CreateAndRecordWal(prev_log_number);
+  // At open nothing tells whether writes will be synced; zeros cost one write of
+  // Options::wal_preallocate_bytes here, and sync=true is the default.
+  auto writer = CreateAndRecordWal(prev_log_number, /*for_durable_writes=*/true);
   if (!writer.ok()) {
     return writer.status();
   }

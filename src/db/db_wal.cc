@@ -28,7 +28,8 @@ uint64_t DBImpl::WalCapBytes() const {
   return std::min<uint64_t>(options_.max_wal_size_bytes, options_.max_memtable_memory_bytes / 2);
 }
 
-Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateAndRecordWal(uint64_t prev_log_number) {
+Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateAndRecordWal(uint64_t prev_log_number,
+                                                                   bool for_durable_writes) {
   uint64_t number = versions_->NewFileNumber();
   wal::FileHeader header;
   header.magic = wal::kWalMagic;
@@ -67,7 +68,7 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateAndRecordWal(uint64_t prev
       Log("could not recycle " + WalFileName(pooled) + ": " + reused.status().ToString());
     }
   }
-  if (writer == nullptr) {
+  if (writer == nullptr && for_durable_writes) {
     auto blank = CreateWalFromBlankFile(number, path, header);
     if (blank.ok()) {
       writer = std::move(blank).value();
@@ -144,6 +145,7 @@ void DBImpl::InstallWal(std::unique_ptr<wal::WalWriter> next) {
   wal_ = std::shared_ptr<wal::WalWriter>(std::move(next));
   active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
   wal_preparation_due_.store(false, std::memory_order_release);
+  active_wal_synced_.store(false, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(mu_);
   wal_for_sync_ = wal_;
   auto view = std::make_shared<ReadView>(*view_);
@@ -178,7 +180,7 @@ Status DBImpl::PrepareNextWal() {
     // Stable: the active WAL changes only under wal_prep_mu_, which this thread holds.
     prev = wal_for_sync_->file_number();
   }
-  auto writer = CreateAndRecordWal(prev);
+  auto writer = CreateAndRecordWal(prev, NextWalForDurableWrites());
   if (!writer.ok()) {
     // As a failed switch: the file may exist unrecorded, or recorded; the next open judges
     // it. No other WAL may follow the active one now, so the error is set before

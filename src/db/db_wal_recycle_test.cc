@@ -15,9 +15,10 @@
 //     them is ever replayed (they would resurrect deleted keys);
 //   - an open whose replayed MemTable exceeds the MemTable memory limit does not start with
 //     writers stopped (the replayed MemTable is not counted by the write-pressure rules);
-//   - with no obsolete WAL to recycle, a new WAL is made from a zero-filled file: durable
-//     writes inside it change no file size and survive a power loss; a crash while filling
-//     it leaves a temporary that the next open removes. (The crash and fault sweeps above
+//   - with no obsolete WAL to recycle, a new WAL is made from a zero-filled file (at open,
+//     and after a WAL that received a synced commit): durable writes inside it change no
+//     file size and survive a power loss; a crash while filling it leaves a temporary that
+//     the next open removes. (The crash and fault sweeps above
 //     create such files too: their MemTables are small, so are the zero-filled files.)
 // Every randomized sweep prints its seed; CAIRN_TEST_SEED replays it.
 #include <gtest/gtest.h>
@@ -452,6 +453,38 @@ TEST(DBWalRecycleTest, ANewDatabaseWritesIntoAZeroFilledWalWithoutGrowingIt) {
   db.reset();
   ASSERT_OK(DB::Open(options, kDir, &db));
   EXPECT_TRUE(ReadAll(db.get()) == model);
+}
+
+// Zeros help synced appends and cost unsynced ones (ext4 overwrites are slower than appends),
+// so after the WAL made at open, a new WAL is zero-filled only if the one before it received
+// a synced commit.
+TEST(DBWalRecycleTest, OnlyAWalFollowingDurableCommitsIsZeroFilled) {
+  MemEnv env;
+  Options options;
+  options.env = &env;
+  options.memtable_size_bytes = 1 << 20;
+  options.wal_preallocate_bytes = 64 << 10;
+  options.wal_recycle_files = 0;  // no pooled file: every new WAL is made here
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, kDir, &db));
+  EXPECT_EQ(Property(db.get(), "cairn.wal.files-preallocated"), 1u) << "the WAL made at open";
+  WriteOptions no_sync;
+  no_sync.sync = false;
+  for (int round = 0; round < 2; round++) {
+    ASSERT_OK(db->Put(no_sync, "k" + std::to_string(round), "v"));
+    ASSERT_OK(db->Flush());  // switches to a new WAL
+  }
+  EXPECT_EQ(Property(db.get(), "cairn.wal.files-preallocated"), 1u)
+      << "WALs after unsynced writes only grow";
+  ASSERT_OK(db->Put(WriteOptions(), "durable", "v"));
+  ASSERT_OK(db->Flush());
+  EXPECT_EQ(Property(db.get(), "cairn.wal.files-preallocated"), 2u)
+      << "the WAL after a synced commit is zero-filled";
+  db.reset();
+  ASSERT_OK(DB::Open(options, kDir, &db));
+  std::string value;
+  ASSERT_OK(db->Get(ReadOptions(), "k1", &value));
+  ASSERT_OK(db->Get(ReadOptions(), "durable", &value));
 }
 
 TEST(DBWalRecycleTest, WithPreallocationOffANewWalGrowsWithItsRecords) {

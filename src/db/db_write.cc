@@ -143,6 +143,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   if (s.ok() && sync) {
     s = wal_->Sync();
     stats_.syncs.fetch_add(1, std::memory_order_relaxed);
+    NoteSyncedCommit();
   }
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -177,6 +178,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
 Status DBImpl::SyncOnlyGroup() {
   Status s = wal_->Sync();
   stats_.syncs.fetch_add(1, std::memory_order_relaxed);
+  NoteSyncedCommit();
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     SetErrorLocked(s);
@@ -263,7 +265,7 @@ Status DBImpl::SwitchMemTable() {
   if (s.ok()) {
     std::unique_ptr<wal::WalWriter> next = std::move(prepared_wal_);
     if (next == nullptr) {
-      auto created = CreateAndRecordWal(wal_->file_number());
+      auto created = CreateAndRecordWal(wal_->file_number(), NextWalForDurableWrites());
       if (created.ok()) {
         next = std::move(created).value();
       } else {
