@@ -222,6 +222,7 @@ class DBImpl final : public DB {
   std::atomic<bool> wal_sync_requested_{false};
   std::atomic<bool> wal_preparation_due_{false};  // requested since the last switch
   std::atomic<bool> active_wal_synced_{false};    // a synced commit since the last switch
+  std::atomic<bool> wal_blank_unsupported_{false};  // the Env cannot reuse a zero-filled file
   // Obsolete WAL numbers kept on disk for reuse, and the one being reused right now (0 if
   // none); the collector deletes neither.
   std::set<uint64_t> wal_pool_;                    // guarded by mu_

@@ -103,16 +103,25 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateWalFromBlankFile(
   // that would only be cut away again.
   const uint64_t blank_bytes = std::min<uint64_t>(
       {options_.wal_preallocate_bytes, WalCapBytes(), options_.memtable_size_bytes});
-  if (blank_bytes <= wal::kFileHeaderSize) {
-    return Status::NotSupported("WAL preallocation is off");
+  if (blank_bytes <= wal::kFileHeaderSize ||
+      wal_blank_unsupported_.load(std::memory_order_relaxed)) {
+    return Status::NotSupported("WAL preallocation is off or the Env cannot reuse files");
   }
   // Zeros first, synced: the file's size and extents are then durable, so a durable write
   // into them commits only data. The zeros read as the end of the log (docs/format-wal.md,
   // "Recycled files"); a crash leaves NNNNNN.wal.tmp, which the next open removes.
   const std::string blank_path = path + ".tmp";
   Status close_error;
-  CAIRN_RETURN_IF_ERROR(WriteZeroFilledFile(env_, blank_path, blank_bytes, &close_error)
-                            .WithContext("writing the zero-filled " + WalFileName(number) + ".tmp"));
+  Status zeroed = WriteZeroFilledFile(env_, blank_path, blank_bytes, &close_error);
+  if (!zeroed.ok()) {
+    // Outside the WAL chain nothing is in doubt, and the zeros are only an optimisation: a
+    // disk with less free space than them (ENOSPC) must still get a growing WAL, which needs
+    // room for its header only.
+    env_->RemoveFile(blank_path).IgnoreError();  // else removed by the next open
+    Log("writing the zeros of " + WalFileName(number) + ".tmp failed, creating a growing WAL: " +
+        zeroed.ToString());
+    return Status::NotSupported("zero-filling failed: " + zeroed.ToString());
+  }
   if (!close_error.ok()) {
     Log("closing " + WalFileName(number) + ".tmp (its zeros were synced): " +
         close_error.ToString());
@@ -123,7 +132,9 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateWalFromBlankFile(
     return reused;
   }
   if (reused.status().IsNotSupported()) {
-    // The Env cannot overwrite in place: a growing file it is (the caller creates one).
+    // The Env cannot overwrite in place: a growing file it is (the caller creates one), now
+    // and from now on, without writing zeros first.
+    wal_blank_unsupported_.store(true, std::memory_order_relaxed);
     env_->RemoveFile(blank_path).IgnoreError();  // else removed by the next open
   }
   return reused.status();

@@ -487,6 +487,36 @@ TEST(DBWalRecycleTest, OnlyAWalFollowingDurableCommitsIsZeroFilled) {
   ASSERT_OK(db->Get(ReadOptions(), "durable", &value));
 }
 
+// The zeros are only an optimisation: a disk too full for them (ENOSPC while writing them)
+// must still open and take writes, with a growing WAL that needs room for its header only.
+TEST(DBWalRecycleTest, NoSpaceForTheZerosOfANewWalFallsBackToAGrowingWal) {
+  MemEnv mem;
+  FaultEnv faults(&mem);
+  faults.SetFlavour(FaultFlavour::kENOSPC);
+  faults.FailPath(".wal.tmp", kFaultWrite);
+  Options options;
+  options.env = &faults;
+  options.wal_preallocate_bytes = 64 << 10;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, kDir, &db));
+  EXPECT_EQ(Property(db.get(), "cairn.wal.files-preallocated"), 0u);
+  ASSERT_OK(db->Put(WriteOptions(), "k", "v"));
+  ASSERT_OK(db->Flush());  // the next WAL (after a synced commit) falls back the same way
+  ASSERT_OK(db->Put(WriteOptions(), "k2", "v2"));
+  EXPECT_EQ(Property(db.get(), "cairn.wal.files-preallocated"), 0u);
+  EXPECT_GE(CountInLog(&mem, "creating a growing WAL"), 2);
+  for (const std::string& name : mem.GetChildren(kDir).value()) {
+    EXPECT_EQ(name.find(".wal.tmp"), std::string::npos) << name << " left behind";
+  }
+  faults.ClearFaults();
+  db.reset();
+  ASSERT_OK(DB::Open(options, kDir, &db));
+  std::string value;
+  ASSERT_OK(db->Get(ReadOptions(), "k2", &value));
+  EXPECT_EQ(value, "v2");
+  EXPECT_EQ(Property(db.get(), "cairn.wal.files-preallocated"), 1u) << "space is back";
+}
+
 TEST(DBWalRecycleTest, WithPreallocationOffANewWalGrowsWithItsRecords) {
   MemEnv env;
   Options options;

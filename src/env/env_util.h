@@ -22,14 +22,14 @@ namespace cairn {
 Status PublishFile(Env* env, const std::string& dir, const std::string& name,
                    std::string_view contents);
 
-// Reads a whole file. Corruption if it is larger than `max_size_bytes` (checked before
-// anything is allocated); NotFound if it does not exist.
 // Creates (or truncates) the file at `path`, writes `size_bytes` zero bytes and fdatasyncs
 // it, so its size and extents are durable before anything relies on them. A failed close
 // after the sync loses nothing: it is not returned but left in *close_error (for the LOG).
 Status WriteZeroFilledFile(Env* env, const std::string& path, uint64_t size_bytes,
                            Status* close_error);
 
+// Reads a whole file. Corruption if it is larger than `max_size_bytes` (checked before
+// anything is allocated); NotFound if it does not exist.
 Result<std::string> ReadWholeFile(Env* env, const std::string& path, uint64_t max_size_bytes);
 
 // Creates `dir` and makes it durable: creates it, fsyncs it, and fsyncs its parent. OK if it
