@@ -210,6 +210,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cairn::MemEnv env;
   cairn::Options options;
   options.env = &env;
+  options.wal_preallocate_bytes = kFuzzWalPreallocateBytes;
   std::unique_ptr<cairn::DB> db;
   cairn::Status s = cairn::DB::Open(options, kFuzzDbDir, &db);
   FUZZ_CHECK(s.ok(), "creating a database failed: " + s.ToString());

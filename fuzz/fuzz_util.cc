@@ -173,6 +173,7 @@ DbTemplate MakeDbTemplate(DbTemplateKind kind) {
   MemEnv& env = *denv.mem();
   Options options;
   options.env = &denv;
+  options.wal_preallocate_bytes = kFuzzWalPreallocateBytes;
   options.block_size_bytes = 256;  // several blocks per segment
   std::unique_ptr<DB> db;
   CheckOk(DB::Open(options, kFuzzDbDir, &db), "open");

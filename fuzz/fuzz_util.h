@@ -88,6 +88,9 @@ const DbTemplate& GetDbTemplate(DbTemplateKind kind = DbTemplateKind::kEmpty);
 
 // A fresh MemEnv holding `files` durably under kFuzzDbDir.
 inline constexpr const char* kFuzzDbDir = "/db";
+// Every database a target opens zero-fills its new WAL with this many bytes (the default 8 MiB
+// would be copied and scanned for every input): small, so the path stays exercised.
+inline constexpr size_t kFuzzWalPreallocateBytes = 4096;
 std::unique_ptr<MemEnv> NewEnvWithFiles(const std::map<std::string, std::string>& files);
 
 // `bytes` with everything outside printable ASCII (and the backslash) as \xNN.

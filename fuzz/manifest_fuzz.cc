@@ -154,6 +154,7 @@ void FuzzDbOpen(const std::string& manifest_file) {
   std::unique_ptr<MemEnv> env = NewEnvWithFiles(files);
   Options options;
   options.env = env.get();
+  options.wal_preallocate_bytes = kFuzzWalPreallocateBytes;
   options.create_if_missing = false;
   std::unique_ptr<DB> db;
   Status s = DB::Open(options, kFuzzDbDir, &db);

@@ -229,6 +229,7 @@ void FuzzInDatabase(std::string segment, bool fix_checksums) {
   std::unique_ptr<MemEnv> env = NewEnvWithFiles(files);
   Options options;
   options.env = env.get();
+  options.wal_preallocate_bytes = kFuzzWalPreallocateBytes;
   options.create_if_missing = false;
   std::unique_ptr<DB> db;
   Status s = DB::Open(options, kFuzzDbDir, &db);

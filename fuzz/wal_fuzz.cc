@@ -205,6 +205,7 @@ bool DiedAtCreation(const std::string& wal) {
 std::unique_ptr<DB> OpenDb(MemEnv* env, bool salvage, Status* status) {
   Options options;
   options.env = env;
+  options.wal_preallocate_bytes = kFuzzWalPreallocateBytes;
   options.create_if_missing = false;
   options.wal_recovery = salvage ? WalRecovery::kSalvage : WalRecovery::kStrict;
   std::unique_ptr<DB> db;
