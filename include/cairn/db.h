@@ -1,7 +1,8 @@
 // DB: the Cairn database handle.
 //
-// Open a database with DB::Open; close it by destroying the object (after every Iterator is
-// destroyed and every Snapshot released). One DB object per directory at a time: a second
+// Open a database with DB::Open; close it with Close() (to learn whether the close itself
+// succeeded) and/or by destroying the object, after every Iterator is destroyed and every
+// Snapshot released. One DB object per directory at a time: a second
 // Open of the same directory, from this process or another, fails with Busy.
 //
 // Thread safety: every method may be called from any number of threads concurrently.
@@ -59,9 +60,22 @@ class DB {
   DB() = default;
   DB(const DB&) = delete;
   DB& operator=(const DB&) = delete;
-  // Closes the database. Waits for writes in progress. Writes that returned OK with
-  // sync = true are already durable; writes with sync = false are written to the OS.
+  // Closes the database if Close() has not (its status is then only logged, to the LOG).
   virtual ~DB() = default;
+
+  // Closes the database: waits for writes in progress and for the running flush or
+  // compaction round, stops the background jobs, and makes the WAL end durably at its last
+  // record, so writes with sync = false become durable too. Writes that returned OK with
+  // sync = true were durable already. Returns:
+  //   - OK if everything written is durable and every file closed cleanly;
+  //   - the error of the final WAL sync or of closing the WAL, or the WAL's sticky error if a
+  //     write or sync failed earlier (sync = false writes may then be lost; sync = true
+  //     writes that returned OK are not).
+  // Unflushed MemTables are not flushed: their WAL files are replayed at the next open.
+  // After Close(), writes, Flush and CompactRange fail with IOError; reads of what was
+  // written still work until the object is destroyed. A second Close() returns the first
+  // one's status. Call it from one thread, with no other call in progress.
+  virtual Status Close() = 0;
 
   // Sets key to value. See WriteOptions::sync for what OK means.
   virtual Status Put(const WriteOptions& options, std::string_view key, std::string_view value) = 0;

@@ -11,7 +11,6 @@
 // segment is removed) or the new one. A failed flush keeps the MemTable, deletes its output,
 // reports the stage, and retries with backoff.
 #include <algorithm>
-#include <chrono>
 
 #include "db/db_impl.h"
 #include "env/env_util.h"
@@ -19,44 +18,35 @@
 #include "util/filename.h"
 
 namespace cairn {
-namespace {
 
-constexpr uint64_t kFirstRetryMicros = 50 * 1000;
-constexpr uint64_t kMaxRetryMicros = 5 * 1000 * 1000;
-
-}  // namespace
-
-void DBImpl::StartBackgroundThreads() {
-  flush_thread_ = env_->StartThread([this] { FlushThreadMain(); });
-  compaction_thread_ = env_->StartThread([this] { CompactionThreadMain(); });
-  wal_thread_ = env_->StartThread([this] { WalThreadMain(); });
+void DBImpl::RegisterJobs() {
+  // A failed flush keeps its MemTable and is retried; a compaction too, unless it found
+  // damaged data (CompactionRound). 50 ms doubling to 5 s: quick after a transient error,
+  // and a persistent one (a full disk) costs a line in the LOG every 5 s, not a busy loop.
+  const BackoffPolicy backoff{/*initial_micros=*/50 * 1000, /*max_micros=*/5 * 1000 * 1000};
+  auto log = [this](const std::string& line) { Log(line); };
+  flush_worker_ = std::make_unique<BackgroundWorker>(
+      env_, "flush", backoff, [this](const JobControl& c) { return FlushRound(c); }, log);
+  compaction_worker_ = std::make_unique<BackgroundWorker>(
+      env_, "compaction", backoff, [this](const JobControl& c) { return CompactionRound(c); },
+      log);
 }
 
-void DBImpl::StopBackgroundThreads() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    shutting_down_ = true;
-    background_cv_.notify_all();
-    flush_done_cv_.notify_all();
-    wal_cv_.notify_all();
-  }
-  if (flush_thread_.joinable()) flush_thread_.join();
-  if (compaction_thread_.joinable()) compaction_thread_.join();
-  if (wal_thread_.joinable()) wal_thread_.join();
-  if (wal_ != nullptr && !wal_->poisoned()) {
-    // Closing: the active WAL may be followed by a prepared (empty) one, so it must end at
-    // its last record like any log that is not the newest (a recycled file's previous life
-    // is cut). The destructor's sync then finds nothing left to do.
-    Status s = wal_->Finish(env_);
-    if (!s.ok()) {
-      Log("closing: finishing " + WalFileName(wal_->file_number()) + " failed: " + s.ToString());
-    }
-  }
+void DBImpl::StartJobs() {
+  wal_->StartThread();
+  flush_worker_->Start();
+  compaction_worker_->Start();
+  flush_worker_->Request();  // what recovery left immutable
+}
+
+void DBImpl::StopJobs() {
+  flush_worker_->Stop();
+  compaction_worker_->Stop();
 }
 
 uint64_t DBImpl::NewOutputNumber() {
   uint64_t number = versions_->NewFileNumber();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   pending_outputs_.insert(number);
   return number;
 }
@@ -74,55 +64,56 @@ JobContext DBImpl::NewJobContext() {
 Status DBImpl::ApplyJobEdit(VersionEdit edit) {
   uint64_t last_micros;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     last_micros = last_commit_micros_;
   }
   return versions_->LogAndApply(std::move(edit), visible_sequence_.load(), last_micros);
 }
 
 void DBImpl::ReleasePendingOutputs(const std::vector<uint64_t>& numbers) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (uint64_t number : numbers) {
     pending_outputs_.erase(number);
   }
 }
 
 uint64_t DBImpl::OldestSnapshotSequence() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!snapshots_.empty()) {
     return snapshots_.begin()->first;
   }
   return visible_sequence_.load(std::memory_order_acquire);
 }
 
-void DBImpl::FlushThreadMain() {
-  uint64_t retry_micros = kFirstRetryMicros;
+// One round flushes every immutable MemTable present when it starts, oldest first, so a
+// caller of RequestAndWait() (DB::Flush) finds every MemTable that was immutable before its
+// request flushed when the round ends. It stops at the first failure, which is retried.
+JobRound DBImpl::FlushRound(const JobControl& control) {
   for (;;) {
     Immutable oldest;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      background_cv_.wait(lock, [&] { return shutting_down_ || !view_->immutables.empty(); });
-      if (shutting_down_) {
-        return;  // unflushed MemTables are still in their WAL files
+      MutexLock lock(&mu_);
+      if (view_->immutables.empty()) {
+        return JobRound::Idle();
       }
       oldest = view_->immutables.back();
     }
-    Status s = FlushImmutable(oldest);
-    std::unique_lock<std::mutex> lock(mu_);
-    flush_error_ = s;
-    flush_done_cv_.notify_all();
-    if (s.ok()) {
-      retry_micros = kFirstRetryMicros;
-      compaction_requested_ = true;
-      background_cv_.notify_all();
-      continue;
+    if (control.stopping()) {
+      return JobRound::Idle();  // unflushed MemTables are still in their WAL files
     }
-    last_background_error_ = s.ToString();
-    Log("flush failed, retrying in " + std::to_string(retry_micros / 1000) + " ms: " +
-        s.ToString());
-    background_cv_.wait_for(lock, std::chrono::microseconds(retry_micros),
-                            [&] { return shutting_down_; });
-    retry_micros = std::min(retry_micros * 2, kMaxRetryMicros);
+    Status s = FlushImmutable(oldest);
+    {
+      MutexLock lock(&mu_);
+      flush_error_ = s;
+      if (!s.ok()) {
+        last_background_error_ = s.ToString();
+      }
+      flush_done_cv_.SignalAll();
+    }
+    if (!s.ok()) {
+      return JobRound::Retry(s);
+    }
+    compaction_worker_->Request();
   }
 }
 
@@ -132,7 +123,7 @@ Status DBImpl::FlushImmutable(const Immutable& immutable) {
   if (s.ok()) {
     VersionEdit edit;
     edit.added_segments = result.outputs;
-    edit.log_number = immutable.next_log_number;
+    edit.log_number = immutable.next_wal_number;
     s = ApplyJobEdit(std::move(edit)).WithContext("flush: manifest");
   }
   ReleasePendingOutputs(result.output_numbers);
@@ -150,7 +141,7 @@ Status DBImpl::FlushImmutable(const Immutable& immutable) {
 }
 
 void DBImpl::InstallVersion(const Immutable* flushed) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto view = std::make_shared<ReadView>(*view_);
   view->version = versions_->current();
   if (flushed != nullptr) {
@@ -166,53 +157,37 @@ void DBImpl::InstallVersion(const Immutable* flushed) {
   view_ = std::move(view);
 }
 
-void DBImpl::CompactionThreadMain() {
-  uint64_t retry_micros = kFirstRetryMicros;
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      background_cv_.wait(lock, [&] { return shutting_down_ || compaction_requested_; });
-      if (shutting_down_) {
-        return;
-      }
-      compaction_requested_ = false;
-      if (!error_.ok()) {
-        continue;
-      }
+// One compaction per round, then another round at once while the picker finds work.
+JobRound DBImpl::CompactionRound(const JobControl& control) {
+  {
+    MutexLock lock(&mu_);
+    if (!error_.ok() || closing_ || control.stopping()) {
+      return JobRound::Idle();
     }
-    Status s;
-    bool worked = false;
-    {
-      std::lock_guard<std::mutex> compaction_lock(compaction_mu_);
-      std::optional<CompactionPlan> plan = picker_.Pick(*versions_->current());
-      if (plan.has_value()) {
-        worked = true;
-        s = RunCompaction(std::move(*plan));
-      }
-    }
-    std::unique_lock<std::mutex> lock(mu_);
-    if (s.ok()) {
-      retry_micros = kFirstRetryMicros;
-      compaction_requested_ = compaction_requested_ || worked;  // more may be due
-      continue;
-    }
-    last_background_error_ = s.ToString();
-    if (s.IsCorruption()) {
-      // Damaged data must not be compacted into new files, and writes piling into level 0
-      // would only hide it: stop, read-only, and let the operator verify.
-      SetErrorLocked(s);
-      continue;
-    }
-    Log("compaction failed, retrying in " + std::to_string(retry_micros / 1000) + " ms: " +
-        s.ToString());
-    background_cv_.wait_for(lock, std::chrono::microseconds(retry_micros),
-                            [&] { return shutting_down_; });
-    retry_micros = std::min(retry_micros * 2, kMaxRetryMicros);
-    compaction_requested_ = true;
   }
+  Status s;
+  {
+    MutexLock compaction_lock(&compaction_mu_);
+    std::optional<CompactionPlan> plan = picker_.Pick(*versions_->current());
+    if (!plan.has_value()) {
+      return JobRound::Idle();
+    }
+    s = RunCompaction(std::move(*plan));
+  }
+  if (s.ok()) {
+    return JobRound::Again();  // more may be due
+  }
+  MutexLock lock(&mu_);
+  last_background_error_ = s.ToString();
+  if (s.IsCorruption()) {
+    // Damaged data must not be compacted into new files, and writes piling into level 0
+    // would only hide it: stop, read-only, and let the operator verify.
+    SetErrorLocked(s);
+    return JobRound::Stop(s);
+  }
+  return JobRound::Retry(s);
 }
 
-// Requires compaction_mu_.
 Status DBImpl::RunCompaction(CompactionPlan plan) {
   Status s = CompactAndApply(plan);
   if (!s.ok()) {
@@ -224,7 +199,6 @@ Status DBImpl::RunCompaction(CompactionPlan plan) {
   return Status::OK();
 }
 
-// Requires compaction_mu_.
 Status DBImpl::CompactAndApply(const CompactionPlan& plan) {
   std::shared_ptr<const Version> version = versions_->current();
   VersionEdit edit;
@@ -284,7 +258,7 @@ Status DBImpl::DeleteObsoleteFiles(bool at_open) {
   }
   std::set<uint64_t> pending;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     pending = pending_outputs_;
   }
   std::set<uint64_t> live_segments = versions_->LiveSegmentNumbers();
@@ -306,8 +280,8 @@ Status DBImpl::DeleteObsoleteFiles(bool at_open) {
     if (!obsolete) {
       continue;
     }
-    if (type == FileType::kWal && KeepObsoleteWalForReuse(number)) {
-      continue;  // pooled: the WAL thread reuses it as a future WAL (db_wal.cc)
+    if (type == FileType::kWal && wal_ != nullptr && wal_->OfferObsoleteWal(number)) {
+      continue;  // pooled: the WAL manager reuses it as a future WAL
     }
     Status s = env_->RemoveFile(JoinPath(dir_, name));
     // A deletion that does not happen only delays it: the next collection retries. NotFound:
@@ -342,30 +316,27 @@ Status DBImpl::Flush() {
   Status s = CommitGroup(group);
   write_queue_.FinishGroup(group);
   CAIRN_RETURN_IF_ERROR(s);
-  std::unique_lock<std::mutex> lock(mu_);
-  uint64_t target = next_memtable_id_ - 1;  // the newest immutable MemTable
-  uint64_t attempts_seen = 0;
-  for (;;) {
-    if (flushed_memtable_id_ >= target || view_->immutables.empty()) {
-      return Status::OK();
+  {
+    MutexLock lock(&mu_);
+    if (view_->immutables.empty()) {
+      return Status::OK();  // nothing was written since the last flush
     }
-    if (!error_.ok()) {
+  }
+  // The round that serves this request flushes every MemTable that is immutable now, or
+  // fails with the reason (the state is then unchanged and the flush is retried).
+  s = flush_worker_->RequestAndWait();
+  if (!s.ok()) {
+    MutexLock lock(&mu_);
+    if (!error_.ok() || closing_) {
       return ReadOnlyErrorLocked();
     }
-    if (shutting_down_) {
-      return Status::IOError("database is closing");
-    }
-    if (!flush_error_.ok() && attempts_seen > 0) {
-      return flush_error_;  // the flush this call waited for failed; the state is unchanged
-    }
-    flush_done_cv_.wait(lock);
-    attempts_seen++;
   }
+  return s;
 }
 
 Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
   CAIRN_RETURN_IF_ERROR(Flush());
-  std::lock_guard<std::mutex> compaction_lock(compaction_mu_);
+  MutexLock compaction_lock(&compaction_mu_);
   int deepest = 0;
   std::shared_ptr<const Version> version = versions_->current();
   for (int level = 0; level < kNumLevels; level++) {
@@ -393,7 +364,7 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
     Status s = RunCompaction(std::move(*plan));
     if (s.IsCorruption()) {
       // As for a background compaction: damaged data is never compacted into new files.
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       SetErrorLocked(s);
     }
     CAIRN_RETURN_IF_ERROR(s);

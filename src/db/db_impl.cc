@@ -44,26 +44,40 @@ DBImpl::DBImpl(const Options& options, std::string dir)
       block_cache_(std::make_unique<segment::BlockCache>(options_.block_cache_bytes)),
       versions_(std::make_unique<VersionSet>(env_, dir_, options_, block_cache_.get(),
                                              [this](const std::string& line) { Log(line); })),
-      picker_(options_) {}
+      picker_(options_) {
+  RegisterJobs();
+}
 
 DBImpl::~DBImpl() {
-  StopBackgroundThreads();
-  if (wal_ != nullptr) {
-    // Makes sync=false writes durable on a clean close. A failure changes nothing for synced
-    // writes (already durable); it is logged for the operator.
-    if (!wal_->poisoned()) {
-      Status s = wal_->Sync();
-      if (!s.ok()) {
-        Log("closing: WAL sync failed: " + s.ToString());
-      }
-    }
-    Status s = wal_->Close();
-    if (!s.ok()) {
-      Log("closing: WAL close failed: " + s.ToString());
-    }
+  Status s = Close();
+  if (!s.ok()) {
+    // The owner did not call Close() to hear about it; the operator reads it in the LOG.
+    Log("closing: " + s.ToString());
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   assert(snapshots_.empty() && "release every snapshot before destroying the DB");
+}
+
+Status DBImpl::Close() {
+  if (closed_) {
+    return close_status_;
+  }
+  closed_ = true;
+  {
+    MutexLock lock(&mu_);
+    closing_ = true;  // writes, flushes and compactions fail from now on
+    flush_done_cv_.SignalAll();
+  }
+  // Waits for the round in progress of each job; unflushed MemTables are still in their WAL
+  // files.
+  StopJobs();
+  // No write is in progress: a writer that got past the closing check leads or joins a group
+  // the write queue finishes before anyone else can lead, and Close() is called with no other
+  // call in progress (db.h).
+  if (wal_ != nullptr) {
+    close_status_ = wal_->Close();
+  }
+  return close_status_;
 }
 
 void DBImpl::Log(const std::string& message) {
@@ -81,7 +95,7 @@ size_t DBImpl::MemTableBytes(const ReadView& view) {
 }
 
 std::shared_ptr<const DBImpl::ReadView> DBImpl::CurrentView() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return view_;
 }
 
@@ -123,7 +137,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
 }
 
 const Snapshot* DBImpl::GetSnapshot() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto* snapshot = new SnapshotImpl(visible_sequence_.load(std::memory_order_acquire));
   snapshots_.emplace(snapshot->sequence(), snapshot);
   return snapshot;
@@ -134,7 +148,7 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
     return;
   }
   const auto* impl = static_cast<const SnapshotImpl*>(snapshot);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = snapshots_.find({impl->sequence(), impl});
   assert(it != snapshots_.end() && "snapshot released twice or not from this DB");
   if (it != snapshots_.end()) {
@@ -144,8 +158,8 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
 }
 
 uint64_t DBImpl::LiveWalBytes() {
-  std::lock_guard<std::mutex> lock(mu_);
-  uint64_t bytes = active_wal_bytes_.load(std::memory_order_relaxed);
+  uint64_t bytes = wal_ != nullptr ? wal_->active_bytes() : 0;
+  MutexLock lock(&mu_);
   for (const auto& [number, size] : live_wal_bytes_) {
     bytes += size;
   }
@@ -192,7 +206,7 @@ std::string DBImpl::StatsText() {
       hits + misses == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(hits + misses));
   std::string error;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     error = last_background_error_.empty() ? "none" : last_background_error_;
     if (!error_.ok()) error = "READ-ONLY: " + error_.ToString();
   }
@@ -240,8 +254,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   if (name == "cairn.wal.syncs") return number(stats_.syncs.load());
   if (name == "cairn.wal.writes") return number(stats_.writes.load());
   if (name == "cairn.wal.live-bytes") return number(LiveWalBytes());
-  if (name == "cairn.wal.files-recycled") return number(stats_.wal_recycled.load());
-  if (name == "cairn.wal.files-preallocated") return number(stats_.wal_preallocated.load());
+  if (name == "cairn.wal.files-recycled") return number(wal_->counters().recycled);
+  if (name == "cairn.wal.files-preallocated") return number(wal_->counters().preallocated);
   if (name == "cairn.wal.writes-per-sync") {
     uint64_t syncs = stats_.syncs.load();
     return decimal(syncs == 0 ? 0.0
@@ -264,7 +278,7 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   if (name == "cairn.block-cache.hits") return number(block_cache_->hit_count());
   if (name == "cairn.block-cache.misses") return number(block_cache_->miss_count());
   if (name == "cairn.background-error") {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     *value = !error_.ok() ? error_.ToString() : last_background_error_;
     return true;
   }

@@ -78,15 +78,21 @@ Status DBImpl::Open() {
     Log("removed " + WalFileName(empty_wal) + ", which held no record");
   }
   CAIRN_RETURN_IF_ERROR(RemoveLeftoverTemporaries(children.value()));
-  uint64_t prev_log = live_wal_bytes_.empty() ? 0 : live_wal_bytes_.rbegin()->first;
-  const bool recovered_anything = view_->active->entry_count() > 0;
-  CAIRN_RETURN_IF_ERROR(StartNewWal(prev_log));
+  uint64_t prev_wal = 0;
+  bool recovered_anything = false;
+  {
+    MutexLock lock(&mu_);
+    prev_wal = live_wal_bytes_.empty() ? 0 : live_wal_bytes_.rbegin()->first;
+    recovered_anything = view_->active->entry_count() > 0;
+  }
+  CAIRN_RETURN_IF_ERROR(StartWalManager(prev_wal));
   if (recovered_anything) {
-    recovered_memtable_id_ = next_memtable_id_ - 1;  // made immutable by StartNewWal
+    MutexLock lock(&mu_);
+    recovered_memtable_id_ = next_memtable_id_ - 1;  // made immutable by StartWalManager
   }
   Log("opened " + dir_ + ": " + recovery_report_);
   CAIRN_RETURN_IF_ERROR(DeleteObsoleteFiles(/*at_open=*/true));
-  StartBackgroundThreads();
+  StartJobs();
   return Status::OK();
 }
 
@@ -190,13 +196,13 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
   recovery_options.salvage = salvage;
   recovery_options.recorded_logs.insert(state.expected_wals.begin(), state.expected_wals.end());
   wal::RecoveryResult result;
-  last_commit_micros_ = state.last_commit_micros;
+  uint64_t last_commit_micros = state.last_commit_micros;
   uint64_t start_micros = env_->NowMonotonicMicros();
   Status s = wal::RecoverLogs(
       env_, logs, recovery_options,
       [&](const wal::Record& record) {
         recovered->NoteCommitTime(record.commit_micros);
-        last_commit_micros_ = std::max(last_commit_micros_, record.commit_micros);
+        last_commit_micros = std::max(last_commit_micros, record.commit_micros);
         return InsertBatchPayload(record.payload, record.seq_count, record.first_seq,
                                   recovered.get());
       },
@@ -225,11 +231,11 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
       if (!size.ok()) {
         return size.status();
       }
+      MutexLock lock(&mu_);
       live_wal_bytes_[log.number] = size.value();
     }
   }
   uint64_t last_sequence = std::max(state.last_sequence, result.last_sequence);
-  allocated_sequence_ = last_sequence;
   visible_sequence_.store(last_sequence, std::memory_order_release);
   recovery_lost_ = result.lost;
   recovery_report_ = "replayed " + std::to_string(result.records_replayed) + " records (" +
@@ -244,6 +250,9 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
   auto view = std::make_shared<ReadView>();
   view->active = std::move(recovered);
   view->version = versions_->current();
+  MutexLock lock(&mu_);
+  last_commit_micros_ = last_commit_micros;
+  allocated_sequence_ = last_sequence;
   view_ = std::move(view);
   return Status::OK();
 }
@@ -268,18 +277,52 @@ Status DBImpl::RemoveLeftoverTemporaries(const std::vector<std::string>& childre
   return removed ? env_->SyncDir(dir_) : Status::OK();
 }
 
-// Creates the next WAL (or recycles a pooled one), records it in the manifest, and installs
-// it, making the active MemTable (if it holds anything) immutable. Open only; the switch
-// normally installs a WAL the WAL thread prepared (db_wal.cc).
-Status DBImpl::StartNewWal(uint64_t prev_log_number) {
-  std::lock_guard<std::mutex> prep(wal_prep_mu_);
-  // At open nothing tells whether writes will be synced; zeros cost one write of
-  // Options::wal_preallocate_bytes here, and sync=true is the default.
-  auto writer = CreateAndRecordWal(prev_log_number, /*for_durable_writes=*/true);
-  if (!writer.ok()) {
-    return writer.status();
-  }
-  InstallWal(std::move(writer).value());
+uint64_t DBImpl::WalCapBytes() const {
+  // Replaying the WAL at its cap must not produce more MemTable memory than writers may use,
+  // or every open after a crash at the cap would start in a hard stop. A MemTable's memory
+  // per byte of log stays below 2 for any record size (about 1.05 measured with 1000-byte
+  // values), so half the memory limit is a safe cap.
+  return std::min<uint64_t>(options_.max_wal_size_bytes, options_.max_memtable_memory_bytes / 2);
+}
+
+wal::WalManagerHooks DBImpl::WalHooks() {
+  wal::WalManagerHooks hooks;
+  hooks.new_file_number = [this] { return versions_->NewFileNumber(); };
+  hooks.record_wal = [this](uint64_t number) {
+    VersionEdit edit;
+    edit.added_wals.push_back(number);
+    uint64_t last_micros;
+    {
+      MutexLock lock(&mu_);
+      last_micros = last_commit_micros_;
+    }
+    return versions_->LogAndApply(std::move(edit),
+                                  visible_sequence_.load(std::memory_order_acquire), last_micros);
+  };
+  hooks.healthy = [this] {
+    MutexLock lock(&mu_);
+    return error_.ok() && !closing_;
+  };
+  hooks.set_error = [this](const Status& error) {
+    MutexLock lock(&mu_);
+    SetErrorLocked(error);
+  };
+  hooks.log = [this](const std::string& line) { Log(line); };
+  return hooks;
+}
+
+Status DBImpl::StartWalManager(uint64_t prev_wal_number) {
+  wal::WalManagerOptions wal_options;
+  wal_options.recycle_files = options_.wal_recycle_files;
+  wal_options.preallocate_bytes = options_.wal_preallocate_bytes;
+  wal_options.background_sync_bytes = options_.wal_background_sync_bytes;
+  wal_options.memtable_size_bytes = options_.memtable_size_bytes;
+  wal_options.wal_cap_bytes = WalCapBytes();
+  wal_ = std::make_unique<wal::WalManager>(env_, dir_, db_id_, wal_options, WalHooks());
+  CAIRN_RETURN_IF_ERROR(wal_->OpenFirst(prev_wal_number));
+  // What recovery replayed becomes immutable, with the new WAL as its successor: it is
+  // flushed by the first flush round.
+  InstallSwitch(wal_->active()->file_number(), /*old_wal_number=*/0, /*old_wal_bytes=*/0);
   return Status::OK();
 }
 

@@ -3,8 +3,8 @@
 // Per group, the leader:
 //   1. makes room: switches to a new MemTable and WAL if the active one is full (or a flush
 //      asked for it, or the WAL cap is reached), and slows down or waits under write pressure.
-//      The switch finishes the old WAL and installs the next one, which the WAL thread has
-//      normally prepared already (db_wal.cc);
+//      The switch finishes the old WAL and installs the next one, which the WAL manager's
+//      thread has normally prepared already (wal/wal_manager.h);
 //   2. allocates the group's sequence numbers (never reused, even if the commit fails);
 //   3. encodes one WAL record per batch and writes them all with one write(2);
 //   4. fdatasyncs if any writer asked for sync;
@@ -33,11 +33,14 @@ Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
 }
 
 Status DBImpl::ReadOnlyError() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return ReadOnlyErrorLocked();
 }
 
 Status DBImpl::ReadOnlyErrorLocked() {
+  if (closing_) {
+    return Status::IOError("database is closed");
+  }
   if (error_.ok()) {
     return Status::OK();
   }
@@ -52,7 +55,7 @@ void DBImpl::SetErrorLocked(const Status& error) {
     last_background_error_ = error.ToString();
     Log("database is now read-only: " + error.ToString());
   }
-  flush_done_cv_.notify_all();  // writers waiting for room must see it
+  flush_done_cv_.SignalAll();  // writers waiting for room must see it
 }
 
 Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch) {
@@ -111,7 +114,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   uint64_t commit_micros = 0;
   std::shared_ptr<MemTable> memtable;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     // Commit times never decrease, even if the wall clock steps back, so a segment's time
     // range always bounds its records (retention relies on it).
     last_commit_micros_ = std::max(last_commit_micros_, env_->NowMicros());
@@ -127,6 +130,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   }
   assert(last_sequence <= kMaxSequenceNumber);
 
+  wal::WalWriter* wal = wal_->active();
   commit_buffer_.clear();
   uint64_t user_bytes = 0;
   uint64_t batches = 0;
@@ -135,18 +139,17 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
       continue;  // a sync request
     }
     batches++;
-    wal_->AppendRecord(wal::RecordType::kBatch, writer->first_sequence, writer->batch->Count(),
+    wal->AppendRecord(wal::RecordType::kBatch, writer->first_sequence, writer->batch->Count(),
                        commit_micros, writer->batch->rep(), &commit_buffer_);
     user_bytes += writer->batch->rep().size();
   }
-  Status s = wal_->Write(commit_buffer_);
+  Status s = wal->Write(commit_buffer_);
   if (s.ok() && sync) {
-    s = wal_->Sync();
+    s = wal->Sync();
     stats_.syncs.fetch_add(1, std::memory_order_relaxed);
-    NoteSyncedCommit();
   }
   if (!s.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     SetErrorLocked(s);
     Log("write path failed (sequence numbers " + std::to_string(first_sequence) + ".." +
         std::to_string(last_sequence) + " have an unknown outcome)");
@@ -165,9 +168,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   }
   memtable->NoteCommitTime(commit_micros);
   visible_sequence_.store(last_sequence, std::memory_order_release);
-  active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
-  MaybeRequestBackgroundWalSync();
-  MaybeRequestWalPreparation(*memtable);
+  wal_->AfterCommit(sync, memtable->ApproximateDataBytes());
   stats_.commits.fetch_add(1, std::memory_order_relaxed);
   stats_.writes.fetch_add(batches, std::memory_order_relaxed);
   stats_.user_bytes.fetch_add(user_bytes, std::memory_order_relaxed);
@@ -176,11 +177,11 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
 }
 
 Status DBImpl::SyncOnlyGroup() {
-  Status s = wal_->Sync();
+  Status s = wal_->active()->Sync();
   stats_.syncs.fetch_add(1, std::memory_order_relaxed);
-  NoteSyncedCommit();
+  wal_->AfterCommit(/*synced=*/true, /*memtable_data_bytes=*/0);
   if (!s.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     SetErrorLocked(s);
     return Status::IOError("sync outcome unknown: " + s.ToString(),
                            Status::SubCode::kOutcomeUnknown);
@@ -217,15 +218,18 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
       // The hard stop: MemTable memory at its limit. Wait for a flush to free some; if the
       // last flush failed, fail this write cleanly rather than wait for ever.
       uint64_t start = env_->NowMonotonicMicros();
-      std::unique_lock<std::mutex> lock(mu_);
-      if (!flush_error_.ok()) {
-        return flush_error_.WithContext("writes stopped: MemTable memory is full and flushing "
-                                        "fails");
+      {
+        MutexLock lock(&mu_);
+        if (!flush_error_.ok()) {
+          return flush_error_.WithContext(
+              "writes stopped: MemTable memory is full and flushing fails");
+        }
+        // One wait of at most 100 ms, then the pressure is judged again.
+        uint64_t flushed = flushed_memtable_id_;
+        if (flushed_memtable_id_ == flushed && error_.ok() && !closing_) {
+          flush_done_cv_.WaitForMicros(&mu_, 100 * 1000);
+        }
       }
-      uint64_t flushed = flushed_memtable_id_;
-      flush_done_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] {
-        return flushed_memtable_id_ != flushed || !error_.ok() || !flush_error_.ok();
-      });
       stats_.stops.fetch_add(1, std::memory_order_relaxed);
       stats_.stop_micros.fetch_add(env_->NowMonotonicMicros() - start, std::memory_order_relaxed);
       continue;
@@ -248,39 +252,43 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
 }
 
 Status DBImpl::SwitchMemTable() {
-  // The old log ends durably at its last record before its successor receives one: recovery
-  // relies on every log but the newest holding records being whole (docs/durability.md).
-  // The WAL thread's background syncs keep what is left to sync here small.
-  Status s = wal_->Finish(env_);
-  // Waits only if the WAL thread is preparing right now (a few small syncs); normally the
-  // next WAL is ready and the switch creates nothing.
-  std::lock_guard<std::mutex> prep(wal_prep_mu_);
+  uint64_t old_number = 0;
+  uint64_t old_bytes = 0;
+  Status s = ReadOnlyError();
   if (s.ok()) {
-    // A failed preparation (or switch) may have left a WAL file following the active one;
-    // creating another would break the chain. Its error is set before wal_prep_mu_ is
-    // released, so it is seen here.
-    std::lock_guard<std::mutex> lock(mu_);
-    CAIRN_RETURN_IF_ERROR(ReadOnlyErrorLocked());
+    s = wal_->Switch(&old_number, &old_bytes);
   }
   if (s.ok()) {
-    std::unique_ptr<wal::WalWriter> next = std::move(prepared_wal_);
-    if (next == nullptr) {
-      auto created = CreateAndRecordWal(wal_->file_number(), NextWalForDurableWrites());
-      if (created.ok()) {
-        next = std::move(created).value();
-      } else {
-        s = created.status();
-      }
-    }
-    if (s.ok()) {
-      assert(next->file_number() > wal_->file_number());
-      InstallWal(std::move(next));
-      return Status::OK();
-    }
+    InstallSwitch(wal_->active()->file_number(), old_number, old_bytes);
+    return Status::OK();
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   SetErrorLocked(s.WithContext("switching to a new WAL"));
   return ReadOnlyErrorLocked();
+}
+
+void DBImpl::InstallSwitch(uint64_t next_wal_number, uint64_t old_wal_number,
+                           uint64_t old_wal_bytes) {
+  MutexLock lock(&mu_);
+  auto view = std::make_shared<ReadView>(*view_);
+  if (view_->active->entry_count() > 0) {
+    Immutable immutable;
+    immutable.memtable = view_->active;
+    immutable.id = next_memtable_id_++;
+    immutable.next_wal_number = next_wal_number;
+    view->immutables.insert(view->immutables.begin(), std::move(immutable));
+  }
+  view->active = std::make_shared<MemTable>();
+  view->version = versions_->current();
+  const bool flush_due = view->immutables.size() > view_->immutables.size();
+  view_ = std::move(view);
+  if (old_wal_number != 0 && old_wal_number >= versions_->log_number()) {
+    live_wal_bytes_[old_wal_number] = old_wal_bytes;
+  }
+  live_wal_bytes_[next_wal_number] = 0;  // the active WAL: counted by wal_->active_bytes()
+  if (flush_due && flush_worker_ != nullptr) {
+    flush_worker_->Request();  // its own lock, taken after mu_ (never before it)
+  }
 }
 
 }  // namespace cairn

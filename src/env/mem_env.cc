@@ -12,6 +12,7 @@
 #include "env/mem_env.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <chrono>
 #include <cstring>
@@ -431,6 +432,10 @@ class MemFileLock final : public FileLock {
 class MemEnv::Impl {
  public:
   std::shared_ptr<State> state = std::make_shared<State>();
+  // The simulated clock (UseSimulatedClock); unused while `simulated` is false.
+  std::atomic<bool> simulated{false};
+  std::atomic<uint64_t> simulated_wall_micros{0};
+  std::atomic<uint64_t> simulated_monotonic_micros{0};
 };
 
 MemEnv::MemEnv() : impl_(std::make_unique<Impl>()) {}
@@ -691,19 +696,40 @@ Result<std::unique_ptr<FileLock>> MemEnv::LockFile(const std::string& path) {
 }
 
 uint64_t MemEnv::NowMicros() {
+  if (impl_->simulated.load(std::memory_order_acquire)) {
+    return impl_->simulated_wall_micros.load(std::memory_order_acquire);
+  }
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 uint64_t MemEnv::NowMonotonicMicros() {
+  if (impl_->simulated.load(std::memory_order_acquire)) {
+    return impl_->simulated_monotonic_micros.load(std::memory_order_acquire);
+  }
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
 void MemEnv::SleepMicros(uint64_t micros) {
+  if (impl_->simulated.load(std::memory_order_acquire)) {
+    AdvanceClock(micros);
+    return;
+  }
   std::this_thread::sleep_for(std::chrono::microseconds(micros));
+}
+
+void MemEnv::UseSimulatedClock(uint64_t wall_micros) {
+  impl_->simulated_wall_micros.store(wall_micros, std::memory_order_release);
+  impl_->simulated_monotonic_micros.store(0, std::memory_order_release);
+  impl_->simulated.store(true, std::memory_order_release);
+}
+
+void MemEnv::AdvanceClock(uint64_t micros) {
+  impl_->simulated_wall_micros.fetch_add(micros, std::memory_order_acq_rel);
+  impl_->simulated_monotonic_micros.fetch_add(micros, std::memory_order_acq_rel);
 }
 
 std::thread MemEnv::StartThread(std::function<void()> fn) { return std::thread(std::move(fn)); }

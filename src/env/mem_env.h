@@ -112,6 +112,15 @@ class MemEnv final : public Env {
   // Calls made while frozen, or through a file object from before a Restart, do not count.
   uint64_t sync_point_count() const;
 
+  // --- Simulated time ---
+
+  // From this call on, NowMicros() starts at `wall_micros` and NowMonotonicMicros() at 0,
+  // and both move only by AdvanceClock() or SleepMicros(), which advances the clock by its
+  // argument and returns at once. Time-based behaviour (backoff, expiry) is then tested
+  // without real sleeps. Thread-safe.
+  void UseSimulatedClock(uint64_t wall_micros);
+  void AdvanceClock(uint64_t micros);
+
   // --- Test helpers (bypass crash state and durability tracking) ---
 
   // Overwrites one byte of an existing file, in both its current and durable content.
