@@ -2,7 +2,7 @@
 # thread; kind 0 steady, 1 in a flush window, 2 just after one). Steady-state puts are grey,
 # puts while an immutable MemTable exists red, puts just after a flush (old WAL deletion) blue.
 #
-#   gnuplot -e "csv='flushlat.csv'; png='docs/flushlat.png'; title='...'" bench/plot_flushlat.gp
+#   gnuplot -e "csv='flushlat.csv'; png='bench/results/DATE-COMMIT/flushlat.png'; title='...'" bench/plot_flushlat.gp
 #   (optional: xmin=..; xmax=.. to zoom on a time range, in seconds)
 if (!exists("csv")) csv = 'flushlat.csv'
 if (!exists("png")) png = 'flushlat.png'

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the measurements quoted in docs/benchmarks.md and keeps their raw output.
+# Runs the cairn_bench measurements described in docs/benchmarks.md and keeps their raw output
+# (a run worth keeping is copied to bench/results/DATE-COMMIT/).
 #
 #   bench/run_suite.sh [--quick] BENCH_BINARY SCRATCH_DIR OUT_DIR
 #   SECTIONS="flush fill" bench/run_suite.sh ...      # only some sections

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Turns the results.txt of bench/run_suite.sh into the markdown tables of docs/benchmarks.md.
+"""Turns the results.txt of bench/run_suite.sh into the markdown tables of a run report
+(kept runs: bench/results/).
 
     bench/summarize.py OUT_DIR/results.txt
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Turns peer_bench output into the markdown report of docs/benchmarks.md ("Peers").
+"""Turns peer_bench output into the markdown report OUT/peers.md (method: docs/benchmarks.md,
+"Peers"; kept runs: bench/results/).
 
     bench/peer/report.py OUT_DIR        # reads OUT_DIR/peers.txt and OUT_DIR/machine.txt,
                                         # writes OUT_DIR/peers.md and, with gnuplot, the PNGs

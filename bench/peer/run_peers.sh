@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs peer_bench's standard suite (or --quick) and writes the report (docs/benchmarks.md,
-# "Peers").
+# Runs peer_bench's standard suite (or --quick) and writes its report into OUT_DIR (method:
+# docs/benchmarks.md, "Peers"; a run worth keeping is copied to bench/results/DATE-COMMIT/).
 #
 #   bench/peer/run_peers.sh [--quick] PEER_BENCH SCRATCH_DIR OUT_DIR
 #   SECTIONS="durable read" bench/peer/run_peers.sh ...    # only some sections
