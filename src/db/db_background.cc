@@ -270,19 +270,34 @@ Status DBImpl::DeleteObsoleteFiles(bool at_open) {
     if (!ParseFileName(name, &type, &number)) {
       continue;
     }
-    bool obsolete = (type == FileType::kSegment && live_segments.count(number) == 0 &&
-                     pending.count(number) == 0) ||
-                    (type == FileType::kWal && number < log_number) ||
-                    // While jobs run, a newer manifest may be a rollover in progress; at
-                    // open nothing runs, and one left by a failed rollover is an orphan.
-                    (type == FileType::kManifest &&
-                     (at_open ? number != manifest_number : number < manifest_number));
+    bool obsolete = false;
+    switch (type) {
+      case FileType::kSegment:
+        obsolete = live_segments.count(number) == 0 && pending.count(number) == 0;
+        break;
+      case FileType::kWal:
+        // Obsolete once every record in it is in a segment; the WAL manager may keep it to
+        // overwrite as a future WAL.
+        obsolete = number < log_number && (wal_ == nullptr || !wal_->OfferObsoleteWal(number));
+        break;
+      case FileType::kManifest:
+        // While jobs run, a newer manifest may be a rollover in progress; at open nothing
+        // runs, and one left by a failed rollover is an orphan.
+        obsolete = at_open ? number != manifest_number : number < manifest_number;
+        break;
+      case FileType::kIdentity:
+      case FileType::kLock:
+      case FileType::kInfoLog:
+      case FileType::kInfoLogOld:
+      case FileType::kQuarantined:
+      case FileType::kTemp:
+      case FileType::kCurrent:
+        break;  // not the collector's (kFileTypes says whose)
+    }
     if (!obsolete) {
       continue;
     }
-    if (type == FileType::kWal && wal_ != nullptr && wal_->OfferObsoleteWal(number)) {
-      continue;  // pooled: the WAL manager reuses it as a future WAL
-    }
+    assert(InfoOf(type).deleter == FileDeleter::kCollector);
     Status s = env_->RemoveFile(JoinPath(dir_, name));
     // A deletion that does not happen only delays it: the next collection retries. NotFound:
     // another collection (a concurrent job's) got there first.

@@ -107,8 +107,7 @@ Status DBImpl::LoadOrCreateIdentity(const std::vector<std::string>& children, bo
     }
     if (type == FileType::kIdentity) {
       has_identity = true;
-    } else if (type == FileType::kWal || type == FileType::kQuarantined ||
-               type == FileType::kSegment) {
+    } else if (InfoOf(type).holds_data) {
       data_files += (data_files.empty() ? "" : ", ") + name;
     }
   }
@@ -262,7 +261,8 @@ Status DBImpl::RemoveLeftoverTemporaries(const std::vector<std::string>& childre
   for (const std::string& name : children) {
     FileType type;
     uint64_t number;
-    if (ParseFileName(name, &type, &number) && type == FileType::kTemp) {
+    if (ParseFileName(name, &type, &number) &&
+        InfoOf(type).deleter == FileDeleter::kOpenCleanup) {
       // The listing predates this open's own steps: publishing a file may already have
       // renamed this temporary away, so a file already gone is what we wanted.
       Status s = env_->RemoveFile(JoinPath(dir_, name));

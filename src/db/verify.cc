@@ -210,12 +210,30 @@ Status VerifyDatabase(Env* env, const std::string& dir, VerifyReport* report) {
     if (!ParseFileName(name, &type, &number)) {
       continue;
     }
-    if (type == FileType::kWal) {
-      wals.emplace_back(number, name);
-    } else if (type == FileType::kIdentity) {
-      has_identity = true;
-    } else if (type == FileType::kSegment) {
-      segment_files.insert(number);
+    switch (type) {
+      case FileType::kWal:
+        wals.emplace_back(number, name);
+        break;
+      case FileType::kIdentity:
+        has_identity = true;
+        break;
+      case FileType::kSegment:
+        segment_files.insert(number);
+        break;
+      case FileType::kManifest:
+      case FileType::kCurrent:
+        break;  // the live manifest is found through CURRENT and checked below
+      case FileType::kQuarantined:
+        report->notes.push_back(name + ": a WAL set aside by salvage (kept for the operator)");
+        break;
+      case FileType::kTemp:
+        report->notes.push_back(name + ": left by an interrupted publish or zero-fill (the "
+                                "next open removes it)");
+        break;
+      case FileType::kLock:
+      case FileType::kInfoLog:
+      case FileType::kInfoLogOld:
+        break;  // no data to check
     }
   }
   std::sort(wals.begin(), wals.end());

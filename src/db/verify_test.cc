@@ -2,7 +2,7 @@
 // IDENTITY, CURRENT, the manifest, every live segment block and the live WAL — without
 // changing any; reports a clean database as clean; names the file and offset of a damaged
 // segment block or WAL record; reports a missing segment, CURRENT or IDENTITY; and only notes
-// (does not report) a torn tail in the newest WAL.
+// (does not report) a torn tail in the newest WAL, a leftover temporary or a quarantined WAL.
 #include "db/verify.h"
 
 #include <gtest/gtest.h>
@@ -133,6 +133,18 @@ TEST_F(VerifyTest, TornTailOfNewestLogIsOnlyANote) {
   EXPECT_TRUE(report.problems.empty()) << report.problems[0];
   ASSERT_EQ(report.notes.size(), 1u);
   EXPECT_NE(report.notes[0].find("torn tail"), std::string::npos);
+}
+
+TEST_F(VerifyTest, LeftoverTemporaryAndQuarantinedWalAreNotedNotReported) {
+  ASSERT_OK(env_.SetFileContentsDurably(Path("000099.wal.tmp"), std::string(64, '\0')));
+  ASSERT_OK(env_.SetFileContentsDurably(Path("000007.wal.corrupt"), "damaged"));
+  VerifyReport report = Verify();
+  EXPECT_TRUE(report.problems.empty()) << report.problems[0];
+  std::string notes;
+  for (const std::string& note : report.notes) notes += note + "\n";
+  EXPECT_NE(notes.find("000099.wal.tmp: left by an interrupted"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("000007.wal.corrupt: a WAL set aside by salvage"), std::string::npos)
+      << notes;
 }
 
 }  // namespace

@@ -96,5 +96,44 @@ TEST(FileName, ForeignNamesAreNotClaimed) {
   }
 }
 
+// The table's pattern for each type, with NNNNNN as a number and NAME as a published file,
+// parses back to that type: the table describes the names the parser accepts.
+TEST(FileTypeTable, EveryRowsPatternParsesToItsType) {
+  for (const FileTypeInfo& info : kFileTypes) {
+    std::string name(info.pattern);
+    if (size_t at = name.find("NNNNNN"); at != std::string::npos) {
+      name.replace(at, 6, "000042");
+    }
+    if (size_t at = name.find("NAME"); at != std::string::npos) {
+      name.replace(at, 4, "CURRENT");
+    }
+    FileType type;
+    uint64_t number = 0;
+    ASSERT_TRUE(ParseFileName(name, &type, &number)) << name;
+    EXPECT_EQ(type, info.type) << name;
+    EXPECT_EQ(number, info.numbered ? 42u : 0u) << name;
+  }
+}
+
+// The decisions the engine relies on: only files whose loss loses records count as data (a
+// directory with them but no IDENTITY is refused, never re-created), only the collector
+// deletes data, quarantined WALs are never deleted, and only WALs are recycled.
+TEST(FileTypeTable, DataFilesAreDeletedOnlyByTheCollectorOrNever) {
+  for (const FileTypeInfo& info : kFileTypes) {
+    if (info.holds_data) {
+      EXPECT_TRUE(info.deleter == FileDeleter::kCollector || info.deleter == FileDeleter::kNever)
+          << info.pattern;
+      EXPECT_TRUE(info.numbered) << info.pattern;
+    }
+    EXPECT_EQ(info.recyclable, info.type == FileType::kWal) << info.pattern;
+  }
+  EXPECT_EQ(InfoOf(FileType::kQuarantined).deleter, FileDeleter::kNever);
+  EXPECT_EQ(InfoOf(FileType::kIdentity).deleter, FileDeleter::kNever);
+  EXPECT_EQ(InfoOf(FileType::kTemp).deleter, FileDeleter::kOpenCleanup);
+  EXPECT_TRUE(InfoOf(FileType::kWal).holds_data);
+  EXPECT_TRUE(InfoOf(FileType::kSegment).holds_data);
+  EXPECT_FALSE(InfoOf(FileType::kManifest).holds_data);  // created before IDENTITY
+}
+
 }  // namespace
 }  // namespace cairn
