@@ -7,6 +7,12 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 DATA_DIR ?= ./cairn-data
 JOBS ?= 2
+# WERROR=1 turns compiler warnings into errors (CMake option CAIRN_WERROR; .ci/run sets it).
+# Off by default: a user's compiler may warn where ours does not. CMAKE_ARGS adds any other
+# configure options, e.g. make test CMAKE_ARGS="-DCMAKE_CXX_COMPILER=clang++".
+WERROR ?= 0
+CMAKE_ARGS ?=
+CAIRN_WERROR_FLAG = $(if $(filter 1 ON on yes YES true TRUE,$(WERROR)),ON,OFF)
 # make crashtest: SIGKILL/restart/verify loop of cairn-stress (docs/stress.md).
 CRASHTEST_SECONDS ?= 600
 CRASHTEST_MODE ?= blackbox
@@ -21,7 +27,8 @@ deps:
 	bash scripts/install-deps.sh
 
 configure: deps
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCAIRN_WERROR=$(CAIRN_WERROR_FLAG) $(CMAKE_ARGS)
 
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)

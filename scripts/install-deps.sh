@@ -13,7 +13,8 @@ packages=(
   liblz4-dev        # segment block compression
   libzstd-dev
   python3           # the process crash test driver
-  clang             # fuzzing: libFuzzer targets in fuzz/ (make fuzz, .ci/run)
+  clang             # fuzzing (make fuzz, .ci/run); the -Wthread-safety compile in .ci/run
+  clang-format      # .ci/run: scripts/check-format.sh over recently changed C++ files
   libclang-rt-14-dev  # fuzzing: libFuzzer and the sanitizer runtimes for clang 14
   # --- cairn serve (docs/server.md) ---
   redis-tools       # redis-cli and redis-benchmark: server tests and bench/redis_compare.sh

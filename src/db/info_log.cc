@@ -33,7 +33,7 @@ void InfoLog::Write(std::string_view message) {
   std::string line(stamp);
   line.append(message.data(), message.size());
   line.push_back('\n');
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   // The LOG is diagnostic: losing a line must not fail a write or an open.
   file_->Append(line).IgnoreError();
 }

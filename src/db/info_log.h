@@ -5,11 +5,12 @@
 #define CAIRN_DB_INFO_LOG_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "cairn/env.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace cairn {
 
@@ -26,8 +27,8 @@ class InfoLog {
   InfoLog(Env* env, std::unique_ptr<WritableFile> file) : env_(env), file_(std::move(file)) {}
 
   Env* const env_;
-  std::mutex mu_;
-  std::unique_ptr<WritableFile> file_;
+  Mutex mu_;  // one line at a time, so concurrent lines never interleave
+  std::unique_ptr<WritableFile> file_ PT_GUARDED_BY(mu_);
 };
 
 }  // namespace cairn

@@ -7,14 +7,16 @@
 namespace cairn {
 
 bool WriteQueue::JoinAndWaitForLeadership(Writer* writer) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   queue_.push_back(writer);
-  writer->cv.wait(lock, [&] { return writer->done || queue_.front() == writer; });
+  while (!writer->done && queue_.front() != writer) {
+    writer->cv.Wait(&mu_);
+  }
   return !writer->done;
 }
 
 std::vector<WriteQueue::Writer*> WriteQueue::FormGroup(Writer* leader) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   assert(!queue_.empty() && queue_.front() == leader);
   size_t bytes = leader->batch->ApproximateSizeBytes();
   size_t limit = bytes <= kSmallBatchBytes ? kSmallBatchGroupBytes : kMaxGroupCommitBytes;
@@ -35,17 +37,17 @@ std::vector<WriteQueue::Writer*> WriteQueue::FormGroup(Writer* leader) {
 }
 
 void WriteQueue::FinishGroup(const std::vector<Writer*>& group) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (Writer* writer : group) {
     assert(queue_.front() == writer);
     queue_.pop_front();
     if (writer != group.front()) {
       writer->done = true;
-      writer->cv.notify_one();
+      writer->cv.Signal();
     }
   }
   if (!queue_.empty()) {
-    queue_.front()->cv.notify_one();  // the next leader
+    queue_.front()->cv.Signal();  // the next leader
   }
 }
 

@@ -8,14 +8,14 @@
 #ifndef CAIRN_DB_WRITE_QUEUE_H_
 #define CAIRN_DB_WRITE_QUEUE_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <vector>
 
 #include "cairn/status.h"
 #include "cairn/write_batch.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace cairn {
 
@@ -33,8 +33,9 @@ class WriteQueue {
     const bool force_switch;
     uint64_t first_sequence = 0;  // assigned by the leader
     Status status;                // set before done
-    bool done = false;            // guarded by the queue's mutex
-    std::condition_variable cv;
+    // Guarded by the queue's mu_ (not expressible as an annotation from this nested type).
+    bool done = false;
+    CondVar cv;
   };
 
   // Queues `writer` and blocks until it is either done (a leader committed it: return false,
@@ -51,8 +52,8 @@ class WriteQueue {
   void FinishGroup(const std::vector<Writer*>& group);
 
  private:
-  std::mutex mu_;
-  std::deque<Writer*> queue_;
+  Mutex mu_;
+  std::deque<Writer*> queue_ GUARDED_BY(mu_);
 };
 
 }  // namespace cairn

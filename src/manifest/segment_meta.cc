@@ -126,34 +126,53 @@ Status SegmentMeta::Check() const {
 }
 
 std::string SegmentMeta::DebugString() const {
-  std::string out = "#" + std::to_string(number) + " L" + std::to_string(level) + " " +
-                    std::to_string(file_size_bytes) + " bytes keys [" +
-                    InternalKeyDebugString(smallest) + " .. " + InternalKeyDebugString(largest) +
-                    "] seq [" + std::to_string(min_seq) + "," + std::to_string(max_seq) +
-                    "] micros [" + std::to_string(min_commit_micros) + "," +
-                    std::to_string(max_commit_micros) + "] " + std::to_string(entry_count) +
-                    " entries (" + std::to_string(deletion_count) + " del)";
+  // Appends, not `"#" + std::to_string(...)`: GCC 12 at -O3 warns (-Wrestrict, GCC bug
+  // 105329) about the inlined insert at the front of the temporary.
+  std::string out;
+  auto add = [&out](std::string_view text, uint64_t number) {
+    out.append(text);
+    out.append(std::to_string(number));
+  };
+  add("#", number);
+  add(" L", level);
+  add(" ", file_size_bytes);
+  out.append(" bytes keys [");
+  out.append(InternalKeyDebugString(smallest));
+  out.append(" .. ");
+  out.append(InternalKeyDebugString(largest));
+  add("] seq [", min_seq);
+  add(",", max_seq);
+  add("] micros [", min_commit_micros);
+  add(",", max_commit_micros);
+  add("] ", entry_count);
+  add(" entries (", deletion_count);
+  out.append(" del)");
   return out;
 }
 
 std::string InternalKeyDebugString(std::string_view internal_key) {
   std::string out;
   if (internal_key.size() < kTrailerSize) {
-    out = "<bad key: ";
+    out.append("<bad key: ");
     AppendEscaped(internal_key, &out);
     out += ">";
     return out;
   }
-  out = "'";
+  // Appends, not `out = "'"` or `"'@" + std::to_string(...)`: GCC 12 at -O3 warns
+  // (-Wrestrict) about the inlined copies those expand to (GCC bug 105329).
+  out.push_back('\'');
   AppendEscaped(ExtractUserKey(internal_key), &out);
-  out += "'@" + std::to_string(ExtractSequence(internal_key)) + ":";
+  out += "'@";
+  out += std::to_string(ExtractSequence(internal_key));
+  out += ':';
   uint8_t kind = static_cast<uint8_t>(ExtractKind(internal_key));
   if (kind == static_cast<uint8_t>(ValueKind::kPut)) {
     out += "put";
   } else if (kind == static_cast<uint8_t>(ValueKind::kDelete)) {
     out += "del";
   } else {
-    out += "kind" + std::to_string(kind);
+    out += "kind";
+    out += std::to_string(kind);
   }
   return out;
 }

@@ -27,7 +27,7 @@ VersionSet::VersionSet(Env* env, std::string dir, const Options& options,
       current_(std::make_shared<Version>()) {}
 
 VersionSet::~VersionSet() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   CloseManifest();
 }
 
@@ -51,27 +51,27 @@ void VersionSet::MarkFileNumberUsed(uint64_t number) {
 }
 
 std::shared_ptr<const Version> VersionSet::current() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return current_;
 }
 
 uint64_t VersionSet::log_number() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return log_number_;
 }
 
 uint64_t VersionSet::manifest_number() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return manifest_number_;
 }
 
 bool VersionSet::manifest_healthy() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return manifest_ != nullptr && !manifest_->poisoned() && current_error_.ok();
 }
 
 std::set<uint64_t> VersionSet::LiveSegmentNumbers() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::set<uint64_t> numbers;
   for (const auto& weak : live_versions_) {
     std::shared_ptr<const Version> version = weak.lock();
@@ -143,18 +143,24 @@ Status VersionSet::RollOver() {
 }
 
 Status VersionSet::Create(const wal::DbId& db_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   db_id_ = db_id;
   return RollOver();
 }
 
 Status VersionSet::Recover(const wal::DbId& db_id, ManifestState* state) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   db_id_ = db_id;
   uint64_t number = 0;
   CAIRN_RETURN_IF_ERROR(manifest::ReadCurrent(env_, dir_, &number));
   VersionBuilder builder(nullptr);
   uint64_t next_file = 0;
+  // The callback gathers into locals: it runs under mu_, but as a lambda it is a function
+  // of its own to the thread-safety analysis, which cannot see that.
+  uint64_t log_number = log_number_;
+  uint64_t last_sequence = last_sequence_;
+  uint64_t last_commit_micros = last_commit_micros_;
+  std::set<uint64_t> live_wals;
   manifest::ManifestReadReport report;
   Status s = manifest::ReadManifest(
       env_, dir_, ManifestFileName(number), db_id, manifest::ManifestReadMode::kRecover,
@@ -164,16 +170,20 @@ Status VersionSet::Recover(const wal::DbId& db_id, ManifestState* state) {
           return applied.WithContext(ManifestFileName(number) + " offset " +
                                      std::to_string(offset));
         }
-        if (edit.log_number) log_number_ = std::max(log_number_, *edit.log_number);
+        if (edit.log_number) log_number = std::max(log_number, *edit.log_number);
         if (edit.next_file_number) next_file = std::max(next_file, *edit.next_file_number);
-        if (edit.last_sequence) last_sequence_ = std::max(last_sequence_, *edit.last_sequence);
+        if (edit.last_sequence) last_sequence = std::max(last_sequence, *edit.last_sequence);
         if (edit.last_commit_micros) {
-          last_commit_micros_ = std::max(last_commit_micros_, *edit.last_commit_micros);
+          last_commit_micros = std::max(last_commit_micros, *edit.last_commit_micros);
         }
-        live_wals_.insert(edit.added_wals.begin(), edit.added_wals.end());
+        live_wals.insert(edit.added_wals.begin(), edit.added_wals.end());
         return Status::OK();
       },
       &report);
+  log_number_ = log_number;
+  last_sequence_ = last_sequence;
+  last_commit_micros_ = last_commit_micros;
+  live_wals_.insert(live_wals.begin(), live_wals.end());
   CAIRN_RETURN_IF_ERROR(s);
   if (report.torn_tail) {
     state->events.push_back("cut torn tail of " + ManifestFileName(number) + " at offset " +
@@ -195,7 +205,7 @@ Status VersionSet::Recover(const wal::DbId& db_id, ManifestState* state) {
 }
 
 Status VersionSet::FinishRecovery(const std::vector<uint64_t>& dropped_wals) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (uint64_t dropped : dropped_wals) {
     live_wals_.erase(dropped);
   }
@@ -206,7 +216,7 @@ Status VersionSet::FinishRecovery(const std::vector<uint64_t>& dropped_wals) {
 
 Status VersionSet::LogAndApply(VersionEdit edit, uint64_t last_sequence,
                                uint64_t last_commit_micros) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   CAIRN_RETURN_IF_ERROR(current_error_);
   VersionBuilder builder(current_);
   CAIRN_RETURN_IF_ERROR(builder.Apply(edit));

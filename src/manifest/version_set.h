@@ -19,7 +19,6 @@
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 
@@ -28,16 +27,18 @@
 #include "manifest/manifest_writer.h"
 #include "manifest/version.h"
 #include "segment/block_cache.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace cairn {
 
 // What the manifest says about the WAL and the counters, for recovery.
 struct ManifestState {
-  uint64_t log_number = 0;          // WALs below this are obsolete
+  uint64_t log_number = 0;           // WALs below this are obsolete
   std::set<uint64_t> expected_wals;  // WALs >= log_number the manifest recorded as created
   uint64_t last_sequence = 0;
   uint64_t last_commit_micros = 0;
-  std::vector<std::string> events;   // repairs made while reading (a torn manifest tail)
+  std::vector<std::string> events;  // repairs made while reading (a torn manifest tail)
 };
 
 class VersionSet {
@@ -52,8 +53,9 @@ class VersionSet {
   Status Create(const wal::DbId& db_id);
 
   // An existing database: reads CURRENT and the manifest (cutting a torn tail), and opens
-  // every live segment. Call FinishRecovery() once the WAL is recovered. Missing CURRENT is NotFound (the caller decides whether that is
-  // Corruption); a segment the manifest lists but the directory lacks is Corruption naming it.
+  // every live segment. Call FinishRecovery() once the WAL is recovered. Missing CURRENT is
+  // NotFound (the caller decides whether that is Corruption); a segment the manifest lists but the
+  // directory lacks is Corruption naming it.
   Status Recover(const wal::DbId& db_id, ManifestState* state);
 
   // Ends recovery: starts a new manifest whose snapshot no longer lists `dropped_wals` (WALs
@@ -84,29 +86,29 @@ class VersionSet {
   Result<std::shared_ptr<Version>> BuildVersion(const std::shared_ptr<const Version>& base,
                                                 const VersionEdit& edit);
   Result<std::shared_ptr<Segment>> OpenSegment(const SegmentMeta& meta);
-  VersionEdit SnapshotEdit() const;  // requires mu_
-  Status RollOver();                 // requires mu_
-  void CloseManifest();              // requires mu_
-  void Install(std::shared_ptr<const Version> version);  // requires mu_
+  VersionEdit SnapshotEdit() const REQUIRES(mu_);
+  Status RollOver() REQUIRES(mu_);
+  void CloseManifest() REQUIRES(mu_);
+  void Install(std::shared_ptr<const Version> version) REQUIRES(mu_);
 
   Env* const env_;
   const std::string dir_;
   const Options& options_;
   segment::BlockCache* const block_cache_;
   const std::function<void(const std::string&)> log_;
-  wal::DbId db_id_{};
 
   std::atomic<uint64_t> next_file_number_{1};
-  mutable std::mutex mu_;  // serialises edits; guards everything below
-  std::unique_ptr<manifest::ManifestWriter> manifest_;
-  uint64_t manifest_number_ = 0;
-  std::shared_ptr<const Version> current_;
-  std::list<std::weak_ptr<const Version>> live_versions_;
-  uint64_t log_number_ = 0;
-  std::set<uint64_t> live_wals_;  // recorded WALs >= log_number_
-  uint64_t last_sequence_ = 0;
-  uint64_t last_commit_micros_ = 0;
-  Status current_error_;  // a failed CURRENT publish: sticky, no more edits
+  mutable Mutex mu_;  // serialises edits
+  wal::DbId db_id_ GUARDED_BY(mu_) = {};
+  std::unique_ptr<manifest::ManifestWriter> manifest_ GUARDED_BY(mu_);
+  uint64_t manifest_number_ GUARDED_BY(mu_) = 0;
+  std::shared_ptr<const Version> current_ GUARDED_BY(mu_);
+  std::list<std::weak_ptr<const Version>> live_versions_ GUARDED_BY(mu_);
+  uint64_t log_number_ GUARDED_BY(mu_) = 0;
+  std::set<uint64_t> live_wals_ GUARDED_BY(mu_);  // recorded WALs >= log_number_
+  uint64_t last_sequence_ GUARDED_BY(mu_) = 0;
+  uint64_t last_commit_micros_ GUARDED_BY(mu_) = 0;
+  Status current_error_ GUARDED_BY(mu_);  // a failed CURRENT publish: sticky, no more edits
 };
 
 }  // namespace cairn

@@ -27,11 +27,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "segment/block.h"
 #include "util/constants.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace cairn::segment {
 
@@ -82,34 +83,33 @@ class BlockCache {
     size_t charge = 0;
     bool referenced = false;
   };
-  // Every member is guarded by mu except capacity_bytes (constant).
   struct alignas(64) Shard {
-    std::mutex mu;
-    std::vector<Slot> slots;
-    std::vector<uint32_t> free_slots;
+    Mutex mu;
+    std::vector<Slot> slots GUARDED_BY(mu);
+    std::vector<uint32_t> free_slots GUARDED_BY(mu);
     // Open addressing: slot number + 1, or 0 for an empty position. Size a power of two, at
     // least twice the number of entries.
-    std::vector<uint32_t> index;
-    size_t entry_count = 0;
-    size_t clock_hand = 0;  // the next slot the CLOCK sweep looks at
-    size_t usage_bytes = 0;
-    size_t capacity_bytes = 0;
+    std::vector<uint32_t> index GUARDED_BY(mu);
+    size_t entry_count GUARDED_BY(mu) = 0;
+    size_t clock_hand GUARDED_BY(mu) = 0;  // the next slot the CLOCK sweep looks at
+    size_t usage_bytes GUARDED_BY(mu) = 0;
+    size_t capacity_bytes = 0;  // set at construction, constant after
   };
 
   Shard& ShardFor(uint64_t hash);
-  // The rest require shard.mu held.
   // The index position holding `key`, or the empty position where it would go.
-  static size_t FindPosition(const Shard& shard, const Key& key, uint64_t hash);
+  static size_t FindPosition(const Shard& shard, const Key& key, uint64_t hash) REQUIRES(shard.mu);
   // Adds a new entry (the key must be absent); returns its slot.
   static uint32_t InsertNew(Shard& shard, const Key& key, uint64_t hash,
-                            std::shared_ptr<const Block> block, size_t charge);
-  static void GrowIndex(Shard& shard);
+                            std::shared_ptr<const Block> block, size_t charge) REQUIRES(shard.mu);
+  static void GrowIndex(Shard& shard) REQUIRES(shard.mu);
   // Removes the entry in `slot`, moving its block into *released.
   static void RemoveSlot(Shard& shard, uint32_t slot,
-                         std::vector<std::shared_ptr<const Block>>* released);
+                         std::vector<std::shared_ptr<const Block>>* released) REQUIRES(shard.mu);
   // CLOCK-evicts until the shard fits its budget, never evicting slot `keep`.
   static void EvictToCapacity(Shard& shard, uint32_t keep,
-                              std::vector<std::shared_ptr<const Block>>* evicted);
+                              std::vector<std::shared_ptr<const Block>>* evicted)
+      REQUIRES(shard.mu);
 
   const size_t capacity_bytes_;
   const int shard_bits_;

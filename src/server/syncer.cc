@@ -29,13 +29,13 @@ Status Syncer::Start() {
 }
 
 void Syncer::Request(uint64_t applied) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (applied <= requested_) {
     return;
   }
   requested_ = applied;
   if (durability_ == Durability::kDurable) {
-    cv_.notify_one();
+    cv_.Signal();
   }
 }
 
@@ -44,39 +44,52 @@ Syncer::Outcome Syncer::Poll() {
   // Draining a non-blocking eventfd: EAGAIN just means no wakeup was pending.
   ssize_t n = read(event_fd_, &ignored, sizeof(ignored));
   (void)n;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return outcome_;
 }
 
 void Syncer::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_one();
+  cv_.Signal();
   if (thread_.joinable()) {
     thread_.join();
   }
 }
 
 void Syncer::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  // Held except around SyncWal; explicit Lock/Unlock so the analysis follows the gap.
+  mu_.Lock();
   while (true) {
-    auto has_work = [&] { return requested_ > outcome_.durable && !outcome_.failed; };
     if (durability_ == Durability::kDurable) {
-      cv_.wait(lock, [&] { return stop_ || has_work(); });
+      while (!stop_ && !HasWork()) {
+        cv_.Wait(&mu_);
+      }
     } else {
-      cv_.wait_for(lock, std::chrono::milliseconds(kRelaxedSyncIntervalMs),
-                   [&] { return stop_; });
+      // Relaxed: one sync per interval, or at once when stopping (Request does not signal).
+      auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(kRelaxedSyncIntervalMs);
+      while (!stop_) {
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) {
+          break;
+        }
+        cv_.WaitForMicros(
+            &mu_,
+            static_cast<uint64_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(deadline - now).count()));
+      }
     }
-    if (has_work()) {
+    if (HasWork()) {
       uint64_t target = requested_;
-      lock.unlock();
+      mu_.Unlock();
       auto start = std::chrono::steady_clock::now();
       // Every write counted in `target` returned before this call, so SyncWal covers it.
       Status s = db_->SyncWal();
       auto took = std::chrono::steady_clock::now() - start;
-      lock.lock();
+      mu_.Lock();
       outcome_.syncs++;
       outcome_.last_sync_micros = static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(took).count());
@@ -93,7 +106,8 @@ void Syncer::Run() {
       ssize_t n = write(event_fd_, &one, sizeof(one));
       (void)n;
     }
-    if (stop_ && !has_work()) {
+    if (stop_ && !HasWork()) {
+      mu_.Unlock();
       return;
     }
   }

@@ -17,14 +17,14 @@
 #ifndef CAIRN_SERVER_SYNCER_H_
 #define CAIRN_SERVER_SYNCER_H_
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "cairn/db.h"
 #include "server/config.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace cairn::server {
 
@@ -45,12 +45,12 @@ class Syncer {
   void Request(uint64_t applied);
 
   struct Outcome {
-    uint64_t durable = 0;  // every write counted up to this is durable
-    uint64_t syncs = 0;    // SyncWal calls finished
-    uint64_t last_sync_micros = 0;  // how long the latest SyncWal took
+    uint64_t durable = 0;            // every write counted up to this is durable
+    uint64_t syncs = 0;              // SyncWal calls finished
+    uint64_t last_sync_micros = 0;   // how long the latest SyncWal took
     uint64_t total_sync_micros = 0;  // how long all of them took
     bool failed = false;
-    std::string error;     // the failed sync's status, if failed
+    std::string error;  // the failed sync's status, if failed
   };
   // Drains the eventfd and returns the current state.
   Outcome Poll();
@@ -60,16 +60,18 @@ class Syncer {
 
  private:
   void Run();
+  // A sync is due: something was requested beyond what is durable, and no sync failed.
+  bool HasWork() const REQUIRES(mu_) { return requested_ > outcome_.durable && !outcome_.failed; }
 
   DB* const db_;
   const Durability durability_;
   int event_fd_ = -1;
   std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  uint64_t requested_ = 0;  // guarded by mu_
-  Outcome outcome_;         // guarded by mu_
-  bool stop_ = false;       // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  uint64_t requested_ GUARDED_BY(mu_) = 0;
+  Outcome outcome_ GUARDED_BY(mu_);
+  bool stop_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace cairn::server

@@ -62,7 +62,7 @@ WalWriter::WalWriter(std::unique_ptr<WritableFile> file, std::string path, uint6
       synced_offset_(offset) {}
 
 Status WalWriter::Poison(const Status& s) {
-  std::lock_guard<std::mutex> lock(error_mu_);
+  MutexLock lock(&error_mu_);
   if (error_.ok()) {
     error_ = s;
     poisoned_.store(true, std::memory_order_release);
@@ -92,7 +92,7 @@ Status WalWriter::Write(std::string_view bytes) {
 }
 
 Status WalWriter::Sync() {
-  std::lock_guard<std::mutex> lock(sync_mu_);
+  MutexLock lock(&sync_mu_);
   if (poisoned()) {
     return error();
   }
@@ -116,7 +116,7 @@ Status WalWriter::Sync() {
 
 Status WalWriter::Finish(Env* env) {
   {
-    std::lock_guard<std::mutex> lock(sync_mu_);
+    MutexLock lock(&sync_mu_);
     if (poisoned()) {
       return error();
     }
@@ -136,7 +136,7 @@ Status WalWriter::Finish(Env* env) {
 }
 
 Status WalWriter::Close() {
-  std::lock_guard<std::mutex> lock(sync_mu_);
+  MutexLock lock(&sync_mu_);
   if (file_ == nullptr) {
     return Status::OK();
   }

@@ -23,12 +23,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "cairn/env.h"
 #include "cairn/status.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 #include "wal/wal_format.h"
 
 namespace cairn::wal {
@@ -85,8 +86,9 @@ class WalWriter {
   uint64_t file_number() const { return file_number_; }
   bool poisoned() const { return poisoned_.load(std::memory_order_acquire); }
   // The sticky error. Stable once poisoned() returned true (it is set once and never
-  // changes), so read it only after that, or from the thread that writes.
-  const Status& error() const { return error_; }
+  // changes), so read it only after that, or from the thread that writes. Unlocked on
+  // purpose: poisoned_'s release store publishes error_, which the analysis cannot express.
+  const Status& error() const NO_THREAD_SAFETY_ANALYSIS { return error_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -102,13 +104,13 @@ class WalWriter {
   const uint32_t checksum_seed_;
   // A recycled file's size when it was reused (0 for a new file): bytes past written_offset_
   // and below this are the previous life's, until overwritten or cut by Finish.
-  uint64_t previous_life_bytes_;          // guarded by sync_mu_
-  std::atomic<uint64_t> written_offset_;  // written by the writing thread only
-  std::atomic<uint64_t> synced_offset_;   // written under sync_mu_
-  std::mutex sync_mu_;                    // one fdatasync at a time; held across it
-  mutable std::mutex error_mu_;           // guards error_
-  Status error_;                          // first failure; sticky
-  std::atomic<bool> poisoned_{false};     // error_ is set
+  uint64_t previous_life_bytes_ GUARDED_BY(sync_mu_);
+  std::atomic<uint64_t> written_offset_;      // written by the writing thread only
+  std::atomic<uint64_t> synced_offset_;       // written under sync_mu_
+  Mutex sync_mu_ ACQUIRED_BEFORE(error_mu_);  // one fdatasync at a time; held across it
+  mutable Mutex error_mu_;
+  Status error_ GUARDED_BY(error_mu_);  // first failure; sticky
+  std::atomic<bool> poisoned_{false};   // error_ is set
 };
 
 }  // namespace cairn::wal
