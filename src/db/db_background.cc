@@ -28,8 +28,7 @@ void DBImpl::RegisterJobs() {
   flush_worker_ = std::make_unique<BackgroundWorker>(
       env_, "flush", backoff, [this](const JobControl& c) { return FlushRound(c); }, log);
   compaction_worker_ = std::make_unique<BackgroundWorker>(
-      env_, "compaction", backoff, [this](const JobControl& c) { return CompactionRound(c); },
-      log);
+      env_, "compaction", backoff, [this](const JobControl& c) { return CompactionRound(c); }, log);
 }
 
 void DBImpl::StartJobs() {
@@ -134,8 +133,8 @@ Status DBImpl::FlushImmutable(const Immutable& immutable) {
   stats_.flush_bytes.fetch_add(result.bytes_written, std::memory_order_relaxed);
   InstallVersion(&immutable);
   Log("flushed MemTable " + std::to_string(immutable.id) + ": " +
-      std::to_string(result.entries_written) + " entries, " +
-      std::to_string(result.bytes_written) + " bytes");
+      std::to_string(result.entries_written) + " entries, " + std::to_string(result.bytes_written) +
+      " bytes");
   DeleteObsoleteFilesInBackground();
   return Status::OK();
 }
@@ -232,9 +231,8 @@ Status DBImpl::CompactAndApply(const CompactionPlan& plan) {
   InstallVersion(nullptr);
   Log("compaction " + plan.reason + (plan.trivial_move ? " (moved)" : "") + ": " +
       std::to_string(plan.inputs.size() + plan.next_inputs.size()) + " inputs, " +
-      std::to_string(result.outputs.size()) + " outputs, " +
-      std::to_string(result.bytes_read) + " bytes read, " +
-      std::to_string(result.bytes_written) + " written, " +
+      std::to_string(result.outputs.size()) + " outputs, " + std::to_string(result.bytes_read) +
+      " bytes read, " + std::to_string(result.bytes_written) + " written, " +
       std::to_string(result.dropped_versions + result.dropped_deletions) + " entries dropped");
   return Status::OK();
 }
@@ -355,9 +353,10 @@ Status DBImpl::CompactRange(const std::string_view* begin, const std::string_vie
   int deepest = 0;
   std::shared_ptr<const Version> version = versions_->current();
   for (int level = 0; level < kNumLevels; level++) {
-    if (!version->Overlapping(level, begin != nullptr ? *begin : std::string_view(),
-                              end != nullptr ? *end : std::string_view(), begin == nullptr,
-                              end == nullptr)
+    if (!version
+             ->Overlapping(level, begin != nullptr ? *begin : std::string_view(),
+                           end != nullptr ? *end : std::string_view(), begin == nullptr,
+                           end == nullptr)
              .empty()) {
       deepest = level;
     }

@@ -218,8 +218,8 @@ double DBImpl::WriteAmplification() {
   if (user == 0) {
     return 0;
   }
-  uint64_t disk = stats_.wal_bytes.load() + stats_.flush_bytes.load() +
-                  stats_.compaction_bytes_written.load();
+  uint64_t disk =
+      stats_.wal_bytes.load() + stats_.flush_bytes.load() + stats_.compaction_bytes_written.load();
   return static_cast<double>(disk) / static_cast<double>(user);
 }
 
@@ -258,9 +258,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   if (name == "cairn.wal.files-preallocated") return number(wal_->counters().preallocated);
   if (name == "cairn.wal.writes-per-sync") {
     uint64_t syncs = stats_.syncs.load();
-    return decimal(syncs == 0 ? 0.0
-                              : static_cast<double>(stats_.writes.load()) /
-                                    static_cast<double>(syncs));
+    return decimal(
+        syncs == 0 ? 0.0 : static_cast<double>(stats_.writes.load()) / static_cast<double>(syncs));
   }
   if (name == "cairn.memtable.bytes") return number(MemTableBytes(*CurrentView()));
   if (name == "cairn.immutable-memtables") return number(CurrentView()->immutables.size());

@@ -135,7 +135,7 @@ class DBImpl final : public DB {
   // fails on it), a file that cannot be deleted is logged and retried at the next collection.
   Status DeleteObsoleteFiles(bool at_open) EXCLUDES(mu_);
   void DeleteObsoleteFilesInBackground() EXCLUDES(mu_);  // logs instead of returning
-  uint64_t NewOutputNumber() EXCLUDES(mu_);  // a file number, held as a pending output
+  uint64_t NewOutputNumber() EXCLUDES(mu_);              // a file number, held as a pending output
   JobContext NewJobContext() EXCLUDES(mu_);
   // Appends a job's edit to the manifest with the current counters and installs it.
   Status ApplyJobEdit(VersionEdit edit) EXCLUDES(mu_);
@@ -195,10 +195,10 @@ class DBImpl final : public DB {
     std::atomic<uint64_t> delay_micros{0}, stop_micros{0}, delayed_groups{0}, stops{0};
   } stats_;
   uint64_t recovered_memtable_id_ = 0;  // written during Open only; 0: none
-  std::string recovery_report_;  // written during Open only
-  std::string recovery_lost_;    // written during Open only
-  bool closed_ = false;          // Close() ran (the owner's thread only)
-  Status close_status_;          // what it returned
+  std::string recovery_report_;         // written during Open only
+  std::string recovery_lost_;           // written during Open only
+  bool closed_ = false;                 // Close() ran (the owner's thread only)
+  Status close_status_;                 // what it returned
 
   // The background jobs; last, so they are destroyed (stopped) before what they use.
   std::unique_ptr<BackgroundWorker> flush_worker_;

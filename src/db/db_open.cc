@@ -55,7 +55,8 @@ Status DBImpl::Open() {
     if (s.IsNotFound()) {
       return Status::Corruption("CURRENT is missing in " + dir_ +
                                 " while IDENTITY exists: the pointer to the manifest was lost; "
-                                "refusing to open it as a new database (" + s.message() + ")");
+                                "refusing to open it as a new database (" +
+                                s.message() + ")");
     }
     CAIRN_RETURN_IF_ERROR(s);
     for (const std::string& event : state.events) {
@@ -261,8 +262,7 @@ Status DBImpl::RemoveLeftoverTemporaries(const std::vector<std::string>& childre
   for (const std::string& name : children) {
     FileType type;
     uint64_t number;
-    if (ParseFileName(name, &type, &number) &&
-        InfoOf(type).deleter == FileDeleter::kOpenCleanup) {
+    if (ParseFileName(name, &type, &number) && InfoOf(type).deleter == FileDeleter::kOpenCleanup) {
       // The listing predates this open's own steps: publishing a file may already have
       // renamed this temporary away, so a file already gone is what we wanted.
       Status s = env_->RemoveFile(JoinPath(dir_, name));

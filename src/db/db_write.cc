@@ -140,7 +140,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
     }
     batches++;
     wal->AppendRecord(wal::RecordType::kBatch, writer->first_sequence, writer->batch->Count(),
-                       commit_micros, writer->batch->rep(), &commit_buffer_);
+                      commit_micros, writer->batch->rep(), &commit_buffer_);
     user_bytes += writer->batch->rep().size();
   }
   Status s = wal->Write(commit_buffer_);
@@ -201,8 +201,8 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
         // The MemTable replayed at open is not counted: replaying a WAL at its cap can give
         // more than the memory limit, and stopping writers would not free it any sooner
         // (its flush is already queued). Memory is bounded by it plus the limit meanwhile.
-        pressure.memtable_bytes -= std::min(pressure.memtable_bytes,
-                                            immutable.memtable->ApproximateMemoryUsage());
+        pressure.memtable_bytes -=
+            std::min(pressure.memtable_bytes, immutable.memtable->ApproximateMemoryUsage());
       }
     }
     pressure.l0_files = static_cast<int>(view->version->files(0).size());

@@ -167,15 +167,15 @@ Status VerifySegments(Env* env, const std::string& dir, const LiveState& live,
                       VerifyReport* report) {
   for (const auto& [number, meta] : live.segments) {
     std::string name = SegmentFileName(number);
-    auto segment = segment::Segment::Open(env, JoinPath(dir, name), number,
-                                          meta.file_size_bytes, nullptr);
+    auto segment =
+        segment::Segment::Open(env, JoinPath(dir, name), number, meta.file_size_bytes, nullptr);
     if (!segment.ok()) {
       if (segment.status().IsIOError()) {
         return segment.status();
       }
-      report->problems.push_back(name + ": " + segment.status().ToString() +
-                                 (segment.status().IsNotFound() ? " (listed by the manifest)"
-                                                                : ""));
+      report->problems.push_back(
+          name + ": " + segment.status().ToString() +
+          (segment.status().IsNotFound() ? " (listed by the manifest)" : ""));
       continue;
     }
     report->files_checked++;
@@ -227,7 +227,8 @@ Status VerifyDatabase(Env* env, const std::string& dir, VerifyReport* report) {
         report->notes.push_back(name + ": a WAL set aside by salvage (kept for the operator)");
         break;
       case FileType::kTemp:
-        report->notes.push_back(name + ": left by an interrupted publish or zero-fill (the "
+        report->notes.push_back(name +
+                                ": left by an interrupted publish or zero-fill (the "
                                 "next open removes it)");
         break;
       case FileType::kLock:

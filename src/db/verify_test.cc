@@ -9,9 +9,9 @@
 
 #include "cairn/db.h"
 #include "env/mem_env.h"
-#include "wal/wal_reader.h"
 #include "testutil.h"
 #include "util/filename.h"
+#include "wal/wal_reader.h"
 
 namespace cairn {
 namespace {

@@ -69,8 +69,7 @@ class BackgroundWorkerTest : public testing::Test {
 
   std::unique_ptr<BackgroundWorker> NewWorker(BackoffPolicy backoff = {}) {
     return std::make_unique<BackgroundWorker>(
-        &env_, "test job", backoff, [this](const JobControl& c) { return job_.Run(c); },
-        nullptr);
+        &env_, "test job", backoff, [this](const JobControl& c) { return job_.Run(c); }, nullptr);
   }
 
   // Waits (really) until `done` holds; the worker runs on its own thread.

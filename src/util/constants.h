@@ -45,7 +45,6 @@ constexpr size_t kRecoveryScanWindowBytes = kMaxRecordPayloadBytes;
 // The info log (LOG) is rotated to LOG.old at open once it exceeds this size.
 constexpr uint64_t kInfoLogRotateBytes = 8u << 20;
 
-
 // --- Segments (docs/format-segment.md) ---
 // Format constants (magic, version, footer layout) live in segment/segment_format.h.
 

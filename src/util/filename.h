@@ -66,8 +66,7 @@ struct FileTypeInfo {
 };
 
 inline constexpr std::array<FileTypeInfo, kFileTypeCount> kFileTypes = {{
-    {FileType::kIdentity, "IDENTITY", false, false, FileOwner::kOpen, FileDeleter::kNever,
-     false},
+    {FileType::kIdentity, "IDENTITY", false, false, FileOwner::kOpen, FileDeleter::kNever, false},
     {FileType::kLock, "LOCK", false, false, FileOwner::kOpen, FileDeleter::kNever, false},
     {FileType::kInfoLog, "LOG", false, false, FileOwner::kInfoLog, FileDeleter::kOwner, false},
     {FileType::kInfoLogOld, "LOG.old", false, false, FileOwner::kInfoLog, FileDeleter::kOwner,
@@ -77,8 +76,7 @@ inline constexpr std::array<FileTypeInfo, kFileTypeCount> kFileTypes = {{
     {FileType::kQuarantined, "NNNNNN.wal.corrupt", true, true, FileOwner::kRecovery,
      FileDeleter::kNever, false},
     // IDENTITY.tmp, CURRENT.tmp (env_util PublishFile) and NNNNNN.wal.tmp (a new WAL's zeros).
-    {FileType::kTemp, "NAME.tmp", false, false, FileOwner::kOpen, FileDeleter::kOpenCleanup,
-     false},
+    {FileType::kTemp, "NAME.tmp", false, false, FileOwner::kOpen, FileDeleter::kOpenCleanup, false},
     {FileType::kSegment, "NNNNNN.seg", true, true, FileOwner::kJobs, FileDeleter::kCollector,
      false},
     {FileType::kManifest, "NNNNNN.manifest", true, false, FileOwner::kVersionSet,

@@ -53,10 +53,9 @@ TEST(FileName, ManifestNamesAndCurrentRoundTrip) {
   EXPECT_EQ(number, 0u);
   ASSERT_TRUE(ParseFileName("CURRENT.tmp", &type, &number));
   EXPECT_EQ(type, FileType::kTemp);
-  for (const char* name :
-       {"5.manifest", "000000.manifest", "000005.MANIFEST", "000005.manifest.tmp",
-        "MANIFEST-000005", ".manifest", "current", "CURRENT.old", "CURRENT2",
-        "000005.manifest.corrupt"}) {
+  for (const char* name : {"5.manifest", "000000.manifest", "000005.MANIFEST",
+                           "000005.manifest.tmp", "MANIFEST-000005", ".manifest", "current",
+                           "CURRENT.old", "CURRENT2", "000005.manifest.corrupt"}) {
     EXPECT_FALSE(ParseFileName(name, &type, &number)) << name;
   }
 }

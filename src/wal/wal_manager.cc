@@ -17,9 +17,9 @@ WalManager::WalManager(Env* env, std::string dir, DbId db_id, WalManagerOptions 
       hooks_(std::move(hooks)),
       // A failed preparation makes the database read-only (no retry: the chain is in doubt),
       // and a failed background sync poisons the WAL, so rounds never ask for a retry.
-      thread_(env, "WAL thread", BackoffPolicy{},
-              [this](const JobControl& control) { return ThreadRound(control); },
-              hooks_.log) {}
+      thread_(
+          env, "WAL thread", BackoffPolicy{},
+          [this](const JobControl& control) { return ThreadRound(control); }, hooks_.log) {}
 
 WalManager::~WalManager() { thread_.Stop(); }
 
@@ -218,13 +218,13 @@ Result<std::unique_ptr<WalWriter>> WalManager::CreateFromBlankFile(uint64_t numb
     // disk with less free space than them (ENOSPC) must still get a growing WAL, which needs
     // room for its header only.
     env_->RemoveFile(blank_path).IgnoreError();  // else removed by the next open
-    Log("writing the zeros of " + WalFileName(number) + ".tmp failed, creating a growing WAL: " +
-        zeroed.ToString());
+    Log("writing the zeros of " + WalFileName(number) +
+        ".tmp failed, creating a growing WAL: " + zeroed.ToString());
     return Status::NotSupported("zero-filling failed: " + zeroed.ToString());
   }
   if (!close_error.ok()) {
-    Log("closing " + WalFileName(number) + ".tmp (its zeros were synced): " +
-        close_error.ToString());
+    Log("closing " + WalFileName(number) +
+        ".tmp (its zeros were synced): " + close_error.ToString());
   }
   auto reused = WalWriter::Reuse(env_, dir_, blank_path, path, header);
   if (reused.ok()) {

@@ -112,9 +112,9 @@ class WalManager {
   bool OfferObsoleteWal(uint64_t number) EXCLUDES(mu_);
 
   struct Counters {
-    uint64_t recycled = 0;       // WALs made from a pooled obsolete WAL
-    uint64_t preallocated = 0;   // WALs made from a zero-filled file
-    uint64_t prepared = 0;       // WALs prepared by the WAL thread ahead of a switch
+    uint64_t recycled = 0;      // WALs made from a pooled obsolete WAL
+    uint64_t preallocated = 0;  // WALs made from a zero-filled file
+    uint64_t prepared = 0;      // WALs prepared by the WAL thread ahead of a switch
     uint64_t background_syncs = 0;
   };
   Counters counters() const;
@@ -124,8 +124,8 @@ class WalManager {
  private:
   // Creates WAL `number` following `prev_number` (recycled, zero-filled if
   // `for_durable_writes`, or growing) and records it.
-  Result<std::unique_ptr<WalWriter>> CreateAndRecord(uint64_t prev_number,
-                                                     bool for_durable_writes) REQUIRES(prep_mu_);
+  Result<std::unique_ptr<WalWriter>> CreateAndRecord(uint64_t prev_number, bool for_durable_writes)
+      REQUIRES(prep_mu_);
   // A zero-filled temporary file, synced, then recycled as `path`. NotSupported when
   // preallocation is off, failed for lack of space, or the Env cannot overwrite files.
   Result<std::unique_ptr<WalWriter>> CreateFromBlankFile(uint64_t number, const std::string& path,
@@ -164,8 +164,8 @@ class WalManager {
   uint64_t pool_high_ GUARDED_BY(mu_) = 0;  // the highest number ever pooled
 
   std::atomic<bool> sync_requested_{false};
-  std::atomic<bool> preparation_due_{false};  // requested since the last switch
-  std::atomic<bool> active_synced_{false};    // a synced commit since the last switch
+  std::atomic<bool> preparation_due_{false};    // requested since the last switch
+  std::atomic<bool> active_synced_{false};      // a synced commit since the last switch
   std::atomic<bool> blank_unsupported_{false};  // the Env cannot reuse a zero-filled file
   std::atomic<uint64_t> active_bytes_{0};
   struct AtomicCounters {
