@@ -384,5 +384,59 @@ TEST_F(DBTest, FailedWalSyncMakesTheDbReadOnlyButReadable) {
   db_.reset();  // before `faults`, which the DB's files point to, goes out of scope
 }
 
+TEST_F(DBTest, CloseMakesUnsyncedWritesDurableAndReportsOk) {
+  ASSERT_OK(Open());
+  WriteOptions no_sync;
+  no_sync.sync = false;
+  for (int i = 0; i < 100; i++) {
+    ASSERT_OK(db_->Put(no_sync, "k" + std::to_string(i), "v" + std::to_string(i)));
+  }
+  ASSERT_OK(db_->Close());
+  ASSERT_OK(db_->Close());  // a second Close returns the first one's status
+  Status after = db_->Put(WriteOptions(), "late", "x");
+  EXPECT_TRUE(after.IsIOError()) << after.ToString();
+  EXPECT_NE(after.ToString().find("closed"), std::string::npos) << after.ToString();
+  EXPECT_TRUE(db_->Flush().IsIOError());
+  db_.reset();
+  env_.Crash();  // only what was synced survives: Close synced the unsynced writes
+  ASSERT_OK(Open());
+  for (int i = 0; i < 100; i++) {
+    EXPECT_EQ(Get("k" + std::to_string(i)), "v" + std::to_string(i));
+  }
+  EXPECT_EQ(Get("late"), "NOT_FOUND");
+}
+
+TEST_F(DBTest, CloseReturnsTheErrorOfItsFinalWalSync) {
+  FaultEnv faults(&env_);
+  options_.env = &faults;
+  ASSERT_OK(Open());
+  WriteOptions no_sync;
+  no_sync.sync = false;
+  ASSERT_OK(db_->Put(WriteOptions(), "durable", "1"));
+  ASSERT_OK(db_->Put(no_sync, "unsynced", "2"));
+  faults.FailKinds(kFaultSync);
+  Status closed = db_->Close();
+  EXPECT_TRUE(closed.IsIOError()) << closed.ToString();
+  EXPECT_TRUE(db_->Close().IsIOError());  // the same status again
+  faults.ClearFaults();
+  db_.reset();
+  ASSERT_OK(Open());
+  EXPECT_EQ(Get("durable"), "1");
+  db_.reset();  // before `faults`, which the DB's files point to, goes out of scope
+}
+
+TEST_F(DBTest, CloseAfterAFailedWriteReturnsTheWalsError) {
+  FaultEnv faults(&env_);
+  options_.env = &faults;
+  ASSERT_OK(Open());
+  ASSERT_OK(db_->Put(WriteOptions(), "before", "1"));
+  faults.FailKinds(kFaultWrite);
+  EXPECT_TRUE(db_->Put(WriteOptions(), "during", "2").IsIOError());
+  faults.ClearFaults();
+  Status closed = db_->Close();
+  EXPECT_TRUE(closed.IsIOError()) << closed.ToString();
+  db_.reset();
+}
+
 }  // namespace
 }  // namespace cairn
