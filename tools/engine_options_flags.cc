@@ -8,9 +8,7 @@ namespace cairn::cli {
 namespace {
 
 // A refused name or value speaks for itself; a file that cannot be read keeps its code.
-std::string Describe(const Status& s) {
-  return s.IsInvalidArgument() ? s.message() : s.ToString();
-}
+std::string Describe(const Status& s) { return s.IsInvalidArgument() ? s.message() : s.ToString(); }
 
 }  // namespace
 
