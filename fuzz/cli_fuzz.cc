@@ -13,6 +13,10 @@
 //     a put's value is the rest of the line without leading whitespace; scan takes up to
 //     three more words (limit 100 by default, a plain decimal limit read exactly); printing
 //     a parsed command back as a line and parsing that gives the same command;
+//   - engine options (util/options_text.h, the `--option`/`--config` text): a line applied as
+//     NAME=VALUE either is refused with InvalidArgument and leaves the options unchanged, or is
+//     accepted and the options then format to config text that reads back to the same
+//     options; the whole input read as a config file obeys the same rule;
 //   - the database answers every get and scan exactly as the model does, and every write
 //     succeeds.
 #include <cctype>
@@ -29,6 +33,7 @@
 #include "cli_parse.h"
 #include "env/mem_env.h"
 #include "fuzz_util.h"
+#include "util/options_text.h"
 
 namespace cairn::fuzz {
 namespace {
@@ -150,6 +155,29 @@ void CheckShellLine(const std::string& line, const ShellCommand& c) {
   }
 }
 
+// After ApplyOptionAssignment or ApplyOptionsText returned `s`, leaving `after`.
+void CheckOptionsOutcome(const Status& s, const Options& after) {
+  const std::string formatted = FormatOptions(after);
+  if (!s.ok()) {
+    FUZZ_CHECK(s.IsInvalidArgument(), "options text failed without InvalidArgument");
+    return;
+  }
+  Options reread;
+  Status again = ApplyOptionsText(formatted, "formatted", &reread);
+  FUZZ_CHECK(again.ok(), "formatted options are refused: " + again.ToString());
+  FUZZ_CHECK(FormatOptions(reread) == formatted, "formatted options read back differently");
+}
+
+void CheckOptionLine(const std::string& line) {
+  const Options before;
+  Options after = before;
+  Status s = ApplyOptionAssignment(line, &after);
+  if (!s.ok()) {
+    FUZZ_CHECK(FormatOptions(after) == FormatOptions(before), "a refused option changed Options");
+  }
+  CheckOptionsOutcome(s, after);
+}
+
 // Runs the data commands against `db` and the model; both must answer alike.
 void RunAgainstModel(DB* db, const ShellCommand& c, std::map<std::string, std::string>* model) {
   using K = ShellCommand::Kind;
@@ -195,8 +223,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
   std::vector<ShellCommand> data_commands;
   std::string line;
+  {
+    cairn::Options after;
+    cairn::Status s = cairn::ApplyOptionsText(in.str(), "input", &after);
+    CheckOptionsOutcome(s, after);
+  }
   while (std::getline(in, line)) {
     CheckLoadLine(line);
+    CheckOptionLine(line);
     ShellCommand c = cairn::cli::ParseShellLine(line);
     CheckShellLine(line, c);
     if (c.kind == ShellCommand::Kind::kPut || c.kind == ShellCommand::Kind::kGet ||

@@ -205,6 +205,10 @@ void MakeCliSeeds(const fs::path& dir) {
        "put a 1\nput b two words\nget a\ndel a\nget a\nscan\nscan a z 5\nstats\nhelp\nquit\n"},
       {"load", "k1\tv1\nk2\tv\twith\ttabs\n\tno key\nno tab\nk3\t\n"},
       {"scan-limits", "put k v\nscan a z x\nscan a z -1\nscan a z 18446744073709551616\nscan\n"},
+      {"options",
+       "# engine options\nmemtable_size_bytes = 4KiB\ncompression=zstd\nwal_recovery=salvage\n"
+       "create_if_missing=false\nbloom_bits_per_key=33\nblock_cache_bytes=18446744073709551616\n"
+       "level1_size_bytes=1TiBx\nno_such_option=1\nmissing equals\n"},
       {"spaces", "  put \t key\t  value with  spaces  \n\v\f\r\nexit\n"},
   };
   for (const auto& [name, text] : seeds) {

@@ -1,5 +1,6 @@
 #include "cli_commands.h"
 
+#include <algorithm>
 #include <cassert>
 #include <condition_variable>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "cairn/env.h"
 #include "cli_parse.h"
 #include "db/verify.h"
+#include "util/options_text.h"
 
 namespace cairn::cli {
 namespace {
@@ -27,9 +29,8 @@ int Fail(const Status& status) {
   return status.IsCorruption() ? kExitCorruption : kExitError;
 }
 
-Status OpenDb(const std::string& dir, std::unique_ptr<DB>* db) {
-  Options options;
-  return DB::Open(options, dir, db);
+Status OpenDb(const DbTarget& target, std::unique_ptr<DB>* db) {
+  return DB::Open(target.options, target.dir, db);
 }
 
 // Prints key<TAB>value lines of [range.from, range.to), at most range.limit of them.
@@ -86,18 +87,18 @@ class LineQueue {
 
 }  // namespace
 
-int Put(const std::string& dir, const std::string& key, const std::string& value) {
+int Put(const DbTarget& target, const std::string& key, const std::string& value) {
   std::unique_ptr<DB> db;
-  Status s = OpenDb(dir, &db);
+  Status s = OpenDb(target, &db);
   if (s.ok()) {
     s = db->Put(WriteOptions(), key, value);
   }
   return s.ok() ? kExitOk : Fail(s);
 }
 
-int Get(const std::string& dir, const std::string& key) {
+int Get(const DbTarget& target, const std::string& key) {
   std::unique_ptr<DB> db;
-  Status s = OpenDb(dir, &db);
+  Status s = OpenDb(target, &db);
   std::string value;
   if (s.ok()) {
     s = db->Get(ReadOptions(), key, &value);
@@ -109,29 +110,29 @@ int Get(const std::string& dir, const std::string& key) {
   return kExitOk;
 }
 
-int Delete(const std::string& dir, const std::string& key) {
+int Delete(const DbTarget& target, const std::string& key) {
   std::unique_ptr<DB> db;
-  Status s = OpenDb(dir, &db);
+  Status s = OpenDb(target, &db);
   if (s.ok()) {
     s = db->Delete(WriteOptions(), key);
   }
   return s.ok() ? kExitOk : Fail(s);
 }
 
-int Scan(const std::string& dir, const ScanRange& range) {
+int Scan(const DbTarget& target, const ScanRange& range) {
   std::unique_ptr<DB> db;
-  Status s = OpenDb(dir, &db);
+  Status s = OpenDb(target, &db);
   if (s.ok()) {
     s = PrintRange(db.get(), range, std::cout);
   }
   return s.ok() ? kExitOk : Fail(s);
 }
 
-int Dump(const std::string& dir) { return Scan(dir, ScanRange()); }
+int Dump(const DbTarget& target) { return Scan(target, ScanRange()); }
 
-int Load(const std::string& dir, std::istream& in, int threads) {
+int Load(const DbTarget& target, std::istream& in, int threads) {
   std::unique_ptr<DB> db;
-  Status s = OpenDb(dir, &db);
+  Status s = OpenDb(target, &db);
   if (!s.ok()) {
     return Fail(s);
   }
@@ -179,31 +180,44 @@ int Load(const std::string& dir, std::istream& in, int threads) {
   return first_error.ok() ? kExitOk : Fail(first_error);
 }
 
-int Stats(const std::string& dir) {
+int Stats(const DbTarget& target) {
   std::unique_ptr<DB> db;
-  Status s = OpenDb(dir, &db);
+  Status s = OpenDb(target, &db);
   if (!s.ok()) {
     return Fail(s);
   }
   std::string stats;
   if (db->GetProperty("cairn.stats", &stats)) {
-    std::cout << stats;
+    // Comments, so that the whole output can be given back as a --config file.
+    std::cout << "# statistics\n";
+    for (size_t begin = 0; begin < stats.size();) {
+      size_t end = std::min(stats.find('\n', begin), stats.size());
+      std::cout << "# " << std::string_view(stats).substr(begin, end - begin) << "\n";
+      begin = end + 1;
+    }
   }
+  // What was handed to DB::Open. It raises a few values to fit others (docs/options.md).
+  std::cout << "# options in force\n" << FormatOptions(target.options);
   return kExitOk;
 }
 
-int Flush(const std::string& dir) {
+int PrintOptions(const Options& options) {
+  std::cout << FormatOptions(options, /*describe=*/true);
+  return kExitOk;
+}
+
+int Flush(const DbTarget& target) {
   std::unique_ptr<DB> db;
-  Status s = OpenDb(dir, &db);
+  Status s = OpenDb(target, &db);
   if (s.ok()) {
     s = db->Flush();
   }
   return s.ok() ? kExitOk : Fail(s);
 }
 
-int Compact(const std::string& dir, const std::string& from, const std::string& to) {
+int Compact(const DbTarget& target, const std::string& from, const std::string& to) {
   std::unique_ptr<DB> db;
-  Status s = OpenDb(dir, &db);
+  Status s = OpenDb(target, &db);
   if (!s.ok()) {
     return Fail(s);
   }
@@ -294,14 +308,14 @@ bool RunShellLine(DB* db, const std::string& line) {
 
 }  // namespace
 
-int Shell(const std::string& dir, std::istream& in, bool interactive) {
+int Shell(const DbTarget& target, std::istream& in, bool interactive) {
   std::unique_ptr<DB> db;
-  Status s = OpenDb(dir, &db);
+  Status s = OpenDb(target, &db);
   if (!s.ok()) {
     return Fail(s);
   }
   if (interactive) {
-    std::cout << "cairn shell on " << dir << " (type help)\n";
+    std::cout << "cairn shell on " << target.dir << " (type help)\n";
   }
   std::string line;
   for (;;) {
