@@ -242,7 +242,7 @@ constexpr auto kOptionFields = std::to_array<OptionField>({
         "wal_background_sync_bytes",
         "with sync=false writes, fdatasync the WAL in the background once this much is "
         "unsynced; 0: off; default 1MiB"),
-    Bytes<&Options::block_size_bytes, kSegmentMinBlockSizeBytes, kSegmentMaxBlockSizeBytes>(
+    Bytes<&Options::block_size_bytes, kSegmentTargetBlockBytesMin, kSegmentTargetBlockBytesMax>(
         "block_size_bytes", "target size of a segment data block before compression; default 8KiB"),
     Count<&Options::bloom_bits_per_key, 0, kSegmentMaxBloomBitsPerKey>(
         "bloom_bits_per_key",
