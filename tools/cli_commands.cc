@@ -196,8 +196,13 @@ int Stats(const DbTarget& target) {
       begin = end + 1;
     }
   }
-  // What was handed to DB::Open. It raises a few values to fit others (docs/options.md).
-  std::cout << "# options in force\n" << FormatOptions(target.options);
+  // What the database runs with: what was handed to DB::Open, with any value Open raised to
+  // fit the others (docs/options.md).
+  std::string options;
+  if (!db->GetProperty("cairn.options", &options)) {
+    options = FormatOptions(target.options);
+  }
+  std::cout << "# options in force\n" << options;
   return kExitOk;
 }
 

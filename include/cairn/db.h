@@ -133,6 +133,9 @@ class DB {
   //   "cairn.background-error"   the sticky error, or empty
   //   "cairn.recovery"           what the last open recovered and repaired
   //   "cairn.recovery.lost"      with WalRecovery::kSalvage, what was dropped, or empty
+  //   "cairn.options"            the options in force, one NAME=VALUE line each (a --config
+  //                              file for `cairn`; docs/options.md), after Open raised any
+  //                              value to fit the others
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;
 };
 

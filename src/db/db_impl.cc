@@ -8,6 +8,7 @@
 #include "db/db_iterator.h"
 #include "db/merging_iterator.h"
 #include "env/env_util.h"
+#include "util/options_text.h"
 #include "util/filename.h"
 
 namespace cairn {
@@ -283,6 +284,10 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   }
   if (name == "cairn.recovery") {
     *value = recovery_report_;
+    return true;
+  }
+  if (name == "cairn.options") {
+    *value = FormatOptions(options_);  // after Sanitize: what this DB runs with
     return true;
   }
   if (name == "cairn.recovery.lost") {

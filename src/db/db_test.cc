@@ -14,6 +14,7 @@
 #include "env/fault_env.h"
 #include "env/mem_env.h"
 #include "testutil.h"
+#include "util/options_text.h"
 
 namespace cairn {
 namespace {
@@ -436,6 +437,20 @@ TEST_F(DBTest, CloseAfterAFailedWriteReturnsTheWalsError) {
   Status closed = db_->Close();
   EXPECT_TRUE(closed.IsIOError()) << closed.ToString();
   db_.reset();
+}
+
+TEST_F(DBTest, OptionsPropertyShowsTheOptionsInForceAfterOpenAdjustsThem) {
+  options_.memtable_size_bytes = 8u << 20;
+  options_.max_memtable_memory_bytes = 1u << 20;  // raised to twice the MemTable size
+  ASSERT_OK(Open());
+  std::string text;
+  ASSERT_TRUE(db_->GetProperty("cairn.options", &text));
+  EXPECT_NE(text.find("memtable_size_bytes=8MiB\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("max_memtable_memory_bytes=16MiB\n"), std::string::npos) << text;
+  // The text reads back as a config (the format cairn --config takes).
+  Options reread;
+  ASSERT_OK(ApplyOptionsText(text, "cairn.options", &reread));
+  EXPECT_EQ(reread.max_memtable_memory_bytes, 16u << 20);
 }
 
 }  // namespace
