@@ -33,8 +33,8 @@
 #include "manifest/manifest_reader.h"
 #include "manifest/segment_meta.h"
 #include "manifest/version_edit.h"
+#include "record/record_format.h"
 #include "util/filename.h"
-#include "wal/wal_format.h"
 
 namespace cairn::fuzz {
 namespace {

@@ -455,7 +455,7 @@ TEST_F(DBCorruptionTest, FlippedByteInASyncedManifestRecordIsCorruption) {
   uint64_t number = 0;
   ASSERT_OK(manifest::ReadCurrent(&env_, kDir, &number));
   const std::string name = ManifestFileName(number);
-  wal::DbId db_id{};
+  record::DbId db_id{};
   ASSERT_OK(ReadIdentity(&env_, kDir, &db_id));
   std::vector<uint64_t> records;
   manifest::ManifestReadReport report;

@@ -40,9 +40,9 @@
 #include "manifest/version_set.h"
 #include "memtable/memtable.h"
 #include "segment/block_cache.h"
-#include "wal/wal_format.h"
+#include "record/record_format.h"
 #include "wal/wal_recovery.h"
-#include "wal/wal_writer.h"
+#include "record/record_writer.h"
 
 namespace cairn {
 
@@ -105,14 +105,14 @@ class DBImpl final : public DB {
   // there is one, and records it in the manifest.
   // Without a pooled file, the new WAL is zero-filled first only when `for_durable_writes`
   // (see CreateWalFromBlankFile).
-  Result<std::unique_ptr<wal::WalWriter>> CreateAndRecordWal(uint64_t prev_log_number,
+  Result<std::unique_ptr<record::RecordWriter>> CreateAndRecordWal(uint64_t prev_log_number,
                                                              bool for_durable_writes);
   // Writes Options::wal_preallocate_bytes of zeros to a temporary file and recycles it as the
   // WAL at `path`. NotSupported when preallocation is off or the Env cannot overwrite files
   // (the caller then creates a growing file).
-  Result<std::unique_ptr<wal::WalWriter>> CreateWalFromBlankFile(uint64_t number,
+  Result<std::unique_ptr<record::RecordWriter>> CreateWalFromBlankFile(uint64_t number,
                                                                  const std::string& path,
-                                                                 const wal::FileHeader& header);
+                                                                 const record::FileHeader& header);
   // Whether the WAL after the active one should be zero-filled: only if the active one has
   // received a durable (synced) commit. Zeros make a synced append cheaper but cost a
   // sync=false load a second write of every WAL byte (measured: fills 20-30% slower).
@@ -126,7 +126,7 @@ class DBImpl final : public DB {
   }
   // Makes `next` the active WAL (the old one must be synced) and the active MemTable, if it
   // holds anything, immutable with `next` as its successor. Requires wal_prep_mu_.
-  void InstallWal(std::unique_ptr<wal::WalWriter> next);
+  void InstallWal(std::unique_ptr<record::RecordWriter> next);
   void WalThreadMain();
   Status PrepareNextWal();  // WAL thread
   // After a commit: asks the WAL thread to sync if enough of the WAL is unsynced.
@@ -183,14 +183,14 @@ class DBImpl final : public DB {
   const std::string dir_;
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<InfoLog> info_log_;
-  wal::DbId db_id_{};
+  record::DbId db_id_{};
   std::unique_ptr<segment::BlockCache> block_cache_;
   std::unique_ptr<VersionSet> versions_;
 
   WriteQueue write_queue_;
   // Leader-only state. wal_ is shared with the WAL thread (wal_for_sync_), which only syncs
   // it; the leader replaces it only under wal_prep_mu_.
-  std::shared_ptr<wal::WalWriter> wal_;
+  std::shared_ptr<record::RecordWriter> wal_;
   std::string commit_buffer_;
 
   std::mutex mu_;
@@ -214,10 +214,10 @@ class DBImpl final : public DB {
 
   // --- WAL thread state ---
   std::mutex wal_prep_mu_;  // a switch and a preparation never overlap; taken before mu_
-  std::unique_ptr<wal::WalWriter> prepared_wal_;   // guarded by wal_prep_mu_: the next WAL,
+  std::unique_ptr<record::RecordWriter> prepared_wal_;   // guarded by wal_prep_mu_: the next WAL,
                                                    // recorded, following the active one
   std::condition_variable wal_cv_;                 // with mu_: work for the WAL thread
-  std::shared_ptr<wal::WalWriter> wal_for_sync_;   // guarded by mu_: the active WAL
+  std::shared_ptr<record::RecordWriter> wal_for_sync_;   // guarded by mu_: the active WAL
   bool wal_prepare_requested_ = false;             // guarded by mu_
   std::atomic<bool> wal_sync_requested_{false};
   std::atomic<bool> wal_preparation_due_{false};  // requested since the last switch

@@ -281,7 +281,7 @@ class LsmTestBase : public ::testing::Test {
   std::vector<ManifestSegment> ReadManifestSegments() {
     uint64_t manifest_number = 0;
     EXPECT_OK(manifest::ReadCurrent(&mem_, kDir, &manifest_number));
-    wal::DbId db_id{};
+    record::DbId db_id{};
     EXPECT_OK(ReadIdentity(&mem_, kDir, &db_id));
     std::map<uint64_t, ManifestSegment> live;
     manifest::ManifestReadReport report;

@@ -194,7 +194,7 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
   uint64_t start_micros = env_->NowMonotonicMicros();
   Status s = wal::RecoverLogs(
       env_, logs, recovery_options,
-      [&](const wal::Record& record) {
+      [&](const record::Record& record) {
         recovered->NoteCommitTime(record.commit_micros);
         last_commit_micros_ = std::max(last_commit_micros_, record.commit_micros);
         return InsertBatchPayload(record.payload, record.seq_count, record.first_seq,

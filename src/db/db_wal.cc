@@ -17,6 +17,7 @@
 #include "db/db_impl.h"
 #include "env/env_util.h"
 #include "util/filename.h"
+#include "wal/wal_format.h"
 
 namespace cairn {
 
@@ -28,10 +29,10 @@ uint64_t DBImpl::WalCapBytes() const {
   return std::min<uint64_t>(options_.max_wal_size_bytes, options_.max_memtable_memory_bytes / 2);
 }
 
-Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateAndRecordWal(uint64_t prev_log_number,
+Result<std::unique_ptr<record::RecordWriter>> DBImpl::CreateAndRecordWal(uint64_t prev_log_number,
                                                                    bool for_durable_writes) {
   uint64_t number = versions_->NewFileNumber();
-  wal::FileHeader header;
+  record::FileHeader header;
   header.magic = wal::kWalMagic;
   header.file_number = number;
   header.prev_file_number = prev_log_number;
@@ -46,10 +47,10 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateAndRecordWal(uint64_t prev
       wal_reusing_ = pooled;  // the collector must not delete it while it is renamed
     }
   }
-  std::unique_ptr<wal::WalWriter> writer;
+  std::unique_ptr<record::RecordWriter> writer;
   if (pooled != 0) {
     auto reused =
-        wal::WalWriter::Reuse(env_, dir_, JoinPath(dir_, WalFileName(pooled)), path, header);
+        record::RecordWriter::Reuse(env_, dir_, JoinPath(dir_, WalFileName(pooled)), path, header);
     {
       std::lock_guard<std::mutex> lock(mu_);
       wal_reusing_ = 0;
@@ -77,7 +78,7 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateAndRecordWal(uint64_t prev
     }
   }
   if (writer == nullptr) {
-    auto created = wal::WalWriter::Create(env_, dir_, path, header);
+    auto created = record::RecordWriter::Create(env_, dir_, path, header);
     if (!created.ok()) {
       return created.status().WithContext("creating " + WalFileName(number));
     }
@@ -97,13 +98,13 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateAndRecordWal(uint64_t prev
   return writer;
 }
 
-Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateWalFromBlankFile(
-    uint64_t number, const std::string& path, const wal::FileHeader& header) {
+Result<std::unique_ptr<record::RecordWriter>> DBImpl::CreateWalFromBlankFile(
+    uint64_t number, const std::string& path, const record::FileHeader& header) {
   // A WAL rarely outgrows one MemTable's worth of log before the switch, so zeros beyond
   // that would only be cut away again.
   const uint64_t blank_bytes = std::min<uint64_t>(
       {options_.wal_preallocate_bytes, WalCapBytes(), options_.memtable_size_bytes});
-  if (blank_bytes <= wal::kFileHeaderSize ||
+  if (blank_bytes <= record::kFileHeaderSize ||
       wal_blank_unsupported_.load(std::memory_order_relaxed)) {
     return Status::NotSupported("WAL preallocation is off or the Env cannot reuse files");
   }
@@ -126,7 +127,7 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateWalFromBlankFile(
     Log("closing " + WalFileName(number) + ".tmp (its zeros were synced): " +
         close_error.ToString());
   }
-  auto reused = wal::WalWriter::Reuse(env_, dir_, blank_path, path, header);
+  auto reused = record::RecordWriter::Reuse(env_, dir_, blank_path, path, header);
   if (reused.ok()) {
     stats_.wal_preallocated.fetch_add(1, std::memory_order_relaxed);
     return reused;
@@ -140,7 +141,7 @@ Result<std::unique_ptr<wal::WalWriter>> DBImpl::CreateWalFromBlankFile(
   return reused.status();
 }
 
-void DBImpl::InstallWal(std::unique_ptr<wal::WalWriter> next) {
+void DBImpl::InstallWal(std::unique_ptr<record::RecordWriter> next) {
   const uint64_t number = next->file_number();
   uint64_t old_bytes = 0;
   uint64_t old_number = 0;
@@ -153,7 +154,7 @@ void DBImpl::InstallWal(std::unique_ptr<wal::WalWriter> next) {
       Log("closing " + WalFileName(old_number) + ": " + closed.ToString());
     }
   }
-  wal_ = std::shared_ptr<wal::WalWriter>(std::move(next));
+  wal_ = std::shared_ptr<record::RecordWriter>(std::move(next));
   active_wal_bytes_.store(wal_->written_offset(), std::memory_order_relaxed);
   wal_preparation_due_.store(false, std::memory_order_release);
   active_wal_synced_.store(false, std::memory_order_relaxed);
@@ -235,7 +236,7 @@ void DBImpl::MaybeRequestBackgroundWalSync() {
 
 void DBImpl::WalThreadMain() {
   for (;;) {
-    std::shared_ptr<wal::WalWriter> to_sync;
+    std::shared_ptr<record::RecordWriter> to_sync;
     bool prepare = false;
     {
       std::unique_lock<std::mutex> lock(mu_);

@@ -135,7 +135,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
       continue;  // a sync request
     }
     batches++;
-    wal_->AppendRecord(wal::RecordType::kBatch, writer->first_sequence, writer->batch->Count(),
+    wal_->AppendRecord(record::RecordType::kBatch, writer->first_sequence, writer->batch->Count(),
                        commit_micros, writer->batch->rep(), &commit_buffer_);
     user_bytes += writer->batch->rep().size();
   }
@@ -263,7 +263,7 @@ Status DBImpl::SwitchMemTable() {
     CAIRN_RETURN_IF_ERROR(ReadOnlyErrorLocked());
   }
   if (s.ok()) {
-    std::unique_ptr<wal::WalWriter> next = std::move(prepared_wal_);
+    std::unique_ptr<record::RecordWriter> next = std::move(prepared_wal_);
     if (next == nullptr) {
       auto created = CreateAndRecordWal(wal_->file_number(), NextWalForDurableWrites());
       if (created.ok()) {

@@ -99,7 +99,7 @@ TEST_F(ManifestWriterTest, ManyEditsRoundTrip) {
   ReadResult read = ReadAll(&env_, 5);
   ASSERT_OK(read.status);
   ASSERT_EQ(read.edits, written);
-  EXPECT_EQ(read.offsets.front(), wal::kFileHeaderSize);
+  EXPECT_EQ(read.offsets.front(), record::kFileHeaderSize);
   EXPECT_EQ(read.report.file_number, 5u);
   EXPECT_EQ(read.report.prev_manifest_number, 1u);
   EXPECT_EQ(read.report.db_id, test::TestDbId());

@@ -142,13 +142,13 @@ Status VersionSet::RollOver() {
   return Status::OK();
 }
 
-Status VersionSet::Create(const wal::DbId& db_id) {
+Status VersionSet::Create(const record::DbId& db_id) {
   std::lock_guard<std::mutex> lock(mu_);
   db_id_ = db_id;
   return RollOver();
 }
 
-Status VersionSet::Recover(const wal::DbId& db_id, ManifestState* state) {
+Status VersionSet::Recover(const record::DbId& db_id, ManifestState* state) {
   std::lock_guard<std::mutex> lock(mu_);
   db_id_ = db_id;
   uint64_t number = 0;

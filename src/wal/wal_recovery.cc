@@ -4,7 +4,8 @@
 #include <optional>
 
 #include "env/env_util.h"
-#include "wal/wal_reader.h"
+#include "record/record_reader.h"
+#include "wal/wal_format.h"
 
 namespace cairn::wal {
 namespace {
@@ -38,10 +39,10 @@ class LogRecovery {
 
   Status Run() {
     for (size_t i = 0; i < logs_.size() && !damage_.found && !remove_newest_; i++) {
-      valid_end_ = kFileHeaderSize;
+      valid_end_ = record::kFileHeaderSize;
       CAIRN_RETURN_IF_ERROR(ReplayLog(i));
       valid_ends_.push_back(valid_end_);
-      if (valid_end_ > kFileHeaderSize) {
+      if (valid_end_ > record::kFileHeaderSize) {
         last_with_records_ = i;
         last_with_records_end_ = valid_end_;
       }
@@ -57,8 +58,8 @@ class LogRecovery {
   bool IsNewest(size_t i) const { return i + 1 == logs_.size(); }
 
   Status ReplayLog(size_t i);
-  Status CheckHeader(size_t i, const FileHeader& header, std::string* problem) const;
-  Status OnDamage(size_t i, WalReader* reader);
+  Status CheckHeader(size_t i, const record::FileHeader& header, std::string* problem) const;
+  Status OnDamage(size_t i, record::RecordReader* reader);
   Status LaterLogsHoldNoRecord(size_t i, bool* none);
   Status MaxSequenceFrom(size_t first_log, uint64_t* max_seq);
   Status ReportDamage();
@@ -83,7 +84,7 @@ class LogRecovery {
   uint64_t lost_after_max_seq_ = 0;  // highest sequence number seen past the damage
 };
 
-Status LogRecovery::CheckHeader(size_t i, const FileHeader& header, std::string* problem) const {
+Status LogRecovery::CheckHeader(size_t i, const record::FileHeader& header, std::string* problem) const {
   if (header.file_number != logs_[i].number) {
     *problem = "header names log " + std::to_string(header.file_number) +
                " (a misplaced or recycled file)";
@@ -101,18 +102,18 @@ Status LogRecovery::CheckHeader(size_t i, const FileHeader& header, std::string*
 }
 
 Status LogRecovery::ReplayLog(size_t i) {
-  auto opened = WalReader::Open(env_, Path(i));
+  auto opened = record::RecordReader::Open(env_, Path(i));
   if (!opened.ok()) {
     return opened.status();
   }
-  WalReader* reader = opened.value().get();
-  FileHeader header;
+  record::RecordReader* reader = opened.value().get();
+  record::FileHeader header;
   Status header_status = reader->ReadHeader(kWalMagic, &header);
   if (!header_status.ok()) {
     if (header_status.IsNotSupported() || header_status.IsIOError()) {
       return header_status.WithContext(logs_[i].name);
     }
-    if (IsNewest(i) && reader->file_size() <= kFileHeaderSize &&
+    if (IsNewest(i) && reader->file_size() <= record::kFileHeaderSize &&
         options_.recorded_logs.count(logs_[i].number) == 0) {
       // Created, never completed: records are written only after the header is durable.
       remove_newest_ = true;
@@ -135,21 +136,21 @@ Status LogRecovery::ReplayLog(size_t i) {
     damage_ = Damage{true, i, 0, problem};
     return Status::OK();
   }
-  valid_end_ = kFileHeaderSize;
+  valid_end_ = record::kFileHeaderSize;
   for (;;) {
-    Record record;
-    WalReader::Outcome outcome;
+    record::Record record;
+    record::RecordReader::Outcome outcome;
     CAIRN_RETURN_IF_ERROR(reader->Next(&record, &outcome));
-    if (outcome == WalReader::Outcome::kEnd) {
+    if (outcome == record::RecordReader::Outcome::kEnd) {
       return Status::OK();
     }
-    if (outcome == WalReader::Outcome::kDamage) {
+    if (outcome == record::RecordReader::Outcome::kDamage) {
       return OnDamage(i, reader);
     }
-    if (record.type != RecordType::kBatch ||
+    if (record.type != record::RecordType::kBatch ||
         (result_->records_replayed > 0 && record.first_seq <= result_->last_sequence)) {
       damage_ = Damage{true, i, record.offset,
-                       record.type != RecordType::kBatch
+                       record.type != record::RecordType::kBatch
                            ? "record of a non-WAL type"
                            : "sequence number " + std::to_string(record.first_seq) +
                                  " does not follow " + std::to_string(result_->last_sequence)};
@@ -167,9 +168,9 @@ Status LogRecovery::ReplayLog(size_t i) {
   }
 }
 
-Status LogRecovery::OnDamage(size_t i, WalReader* reader) {
+Status LogRecovery::OnDamage(size_t i, record::RecordReader* reader) {
   uint64_t offset = reader->damage_offset();
-  DamageScan scan;
+  record::DamageScan scan;
   CAIRN_RETURN_IF_ERROR(reader->ScanAfterDamage(offset, &scan));
   if (scan.intact_records_after > 0) {
     lost_after_max_seq_ = std::max(lost_after_max_seq_, scan.max_seq_after);
@@ -208,18 +209,18 @@ Status LogRecovery::OnDamage(size_t i, WalReader* reader) {
 Status LogRecovery::LaterLogsHoldNoRecord(size_t i, bool* none) {
   *none = false;
   for (size_t j = i + 1; j < logs_.size(); j++) {
-    auto opened = WalReader::Open(env_, Path(j));
+    auto opened = record::RecordReader::Open(env_, Path(j));
     if (!opened.ok()) {
       return opened.status();
     }
-    WalReader* reader = opened.value().get();
-    FileHeader header;
+    record::RecordReader* reader = opened.value().get();
+    record::FileHeader header;
     Status header_status = reader->ReadHeader(kWalMagic, &header);
     if (header_status.IsIOError()) {
       return header_status;
     }
     if (!header_status.ok()) {
-      if (IsNewest(j) && reader->file_size() <= kFileHeaderSize &&
+      if (IsNewest(j) && reader->file_size() <= record::kFileHeaderSize &&
           options_.recorded_logs.count(logs_[j].number) == 0) {
         continue;  // died while being created
       }
@@ -234,8 +235,8 @@ Status LogRecovery::LaterLogsHoldNoRecord(size_t i, bool* none) {
     if (!problem.empty()) {
       return Status::OK();
     }
-    DamageScan scan;
-    CAIRN_RETURN_IF_ERROR(reader->ScanAfterDamage(kFileHeaderSize - 1, &scan));
+    record::DamageScan scan;
+    CAIRN_RETURN_IF_ERROR(reader->ScanAfterDamage(record::kFileHeaderSize - 1, &scan));
     if (scan.intact_records_after > 0) {
       return Status::OK();
     }
@@ -246,16 +247,16 @@ Status LogRecovery::LaterLogsHoldNoRecord(size_t i, bool* none) {
 
 Status LogRecovery::MaxSequenceFrom(size_t first_log, uint64_t* max_seq) {
   for (size_t i = first_log; i < logs_.size(); i++) {
-    auto opened = WalReader::Open(env_, Path(i));
+    auto opened = record::RecordReader::Open(env_, Path(i));
     if (!opened.ok()) {
       return opened.status();
     }
-    FileHeader header;
+    record::FileHeader header;
     if (!opened.value()->ReadHeader(kWalMagic, &header).ok()) {
       continue;  // its records cannot be authenticated without the header
     }
-    DamageScan scan;
-    CAIRN_RETURN_IF_ERROR(opened.value()->ScanAfterDamage(kFileHeaderSize - 1, &scan));
+    record::DamageScan scan;
+    CAIRN_RETURN_IF_ERROR(opened.value()->ScanAfterDamage(record::kFileHeaderSize - 1, &scan));
     *max_seq = std::max(*max_seq, scan.max_seq_after);
   }
   return Status::OK();
@@ -363,7 +364,7 @@ Status LogRecovery::Repair() {
         env_->TruncateFile(Path(*last_with_records_), last_with_records_end_));
   }
   bool newest_survives = !remove_newest_ && valid_ends_.size() == logs_.size() &&
-                         valid_ends_[newest] > kFileHeaderSize;
+                         valid_ends_[newest] > record::kFileHeaderSize;
   if (!newest_survives && newest > 0 && newest - 1 != last_with_records_) {
     // The newest log goes (below), so its predecessor becomes the newest surviving log, and
     // the next log will follow it: it must end durably at its last valid record, or at its
@@ -377,7 +378,7 @@ Status LogRecovery::Repair() {
     result_->newest_log_number = newest > 0 ? logs_[newest - 1].number : 0;
     return Status::OK();
   }
-  if (valid_end_ == kFileHeaderSize) {
+  if (valid_end_ == record::kFileHeaderSize) {
     // The newest log holds no record (an earlier open created it, or its only records were a
     // torn tail): nothing needs it. The caller removes it, after the manifest stops listing
     // it and before the next log (which names this one's predecessor) is created.

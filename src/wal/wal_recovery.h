@@ -27,7 +27,7 @@
 
 #include "cairn/env.h"
 #include "cairn/status.h"
-#include "wal/wal_format.h"
+#include "record/record_format.h"
 
 namespace cairn::wal {
 
@@ -38,7 +38,7 @@ struct LogFile {
 
 struct RecoveryOptions {
   std::string dir;
-  DbId db_id{};
+  record::DbId db_id{};
   // The oldest log's predecessor must be below this number (its predecessor's records are
   // elsewhere, or it has none). 1 means: the oldest log must have no predecessor.
   uint64_t first_prev_bound = 1;
@@ -65,7 +65,7 @@ struct RecoveryResult {
 };
 
 // Called for each valid record in order. A non-OK status aborts recovery with it.
-using RecordHandler = std::function<Status(const Record&)>;
+using RecordHandler = std::function<Status(const record::Record&)>;
 
 // Reads every log in `logs` (any order; sorted here), calls `apply` for each record, then
 // performs the repairs the rules call for (truncating and syncing the newest log, removing a

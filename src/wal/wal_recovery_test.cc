@@ -9,12 +9,13 @@
 #include <gtest/gtest.h>
 
 #include "env/mem_env.h"
+#include "record/record_codec.h"
+#include "record/record_reader.h"
+#include "record/record_writer.h"
 #include "testutil.h"
 #include "util/coding.h"
 #include "util/filename.h"
-#include "wal/wal_codec.h"
-#include "wal/wal_reader.h"
-#include "wal/wal_writer.h"
+#include "wal/wal_format.h"
 
 namespace cairn::wal {
 namespace {
@@ -36,11 +37,12 @@ class WalRecoveryTest : public ::testing::Test {
   // next_seq_.
   std::vector<uint64_t> MakeLog(uint64_t number, uint64_t prev, std::vector<int> groups,
                                 bool sync_last_group = true) {
-    FileHeader header;
+    record::FileHeader header;
+    header.magic = kWalMagic;
     header.file_number = number;
     header.prev_file_number = prev;
     header.db_id = db_id_;
-    auto writer = WalWriter::Create(&env_, kDir, Path(number), header);
+    auto writer = record::RecordWriter::Create(&env_, kDir, Path(number), header);
     EXPECT_OK(writer.status());
     std::vector<uint64_t> offsets;
     for (size_t g = 0; g < groups.size(); g++) {
@@ -48,7 +50,7 @@ class WalRecoveryTest : public ::testing::Test {
       for (int i = 0; i < groups[g]; i++) {
         offsets.push_back(writer.value()->written_offset() + buffer.size());
         std::string payload = "payload-" + std::to_string(next_seq_);
-        writer.value()->AppendRecord(RecordType::kBatch, next_seq_++, 1, 1000, payload, &buffer);
+        writer.value()->AppendRecord(record::RecordType::kBatch, next_seq_++, 1, 1000, payload, &buffer);
       }
       EXPECT_OK(writer.value()->Write(buffer));
       if (g + 1 < groups.size() || sync_last_group) {
@@ -69,7 +71,7 @@ class WalRecoveryTest : public ::testing::Test {
     replayed_.clear();
     return RecoverLogs(
         &env_, logs_, options,
-        [&](const Record& record) {
+        [&](const record::Record& record) {
           replayed_.push_back(record.first_seq);
           return Status::OK();
         },
@@ -114,9 +116,9 @@ class WalRecoveryTest : public ::testing::Test {
     MakeLog(number, prev, {});
     recorded_.insert(number);
     std::string header = env_.ReadFileContents(Path(number)).value();
-    ASSERT_EQ(header.size(), kFileHeaderSize);
+    ASSERT_EQ(header.size(), record::kFileHeaderSize);
     std::string lost = kind == 0   ? header.substr(0, 20)
-                       : kind == 1 ? std::string(kFileHeaderSize, '\0')
+                       : kind == 1 ? std::string(record::kFileHeaderSize, '\0')
                                    : "";
     ASSERT_OK(env_.SetFileContentsDurably(Path(number), lost));
   }
@@ -129,7 +131,7 @@ class WalRecoveryTest : public ::testing::Test {
   bool Exists(const std::string& path) { return env_.FileExists(path).value(); }
 
   MemEnv env_;
-  DbId db_id_{};
+  record::DbId db_id_{};
   uint64_t next_seq_ = 1;
   std::vector<LogFile> logs_;
   std::set<uint64_t> recorded_;  // the logs the manifest would record
@@ -161,7 +163,7 @@ TEST_F(WalRecoveryTest, IncompleteFinalRecordIsTornTailAndTruncated) {
 TEST_F(WalRecoveryTest, DamageAfterLastSyncedOffsetIsTornTail) {
   // The last group was written but not synced: nothing after it claims it was durable.
   auto offsets = MakeLog(1, 0, {2, 3}, /*sync_last_group=*/false);
-  ASSERT_OK(env_.CorruptByte(Path(1), offsets[3] + kRecordHeaderSize, 0x40));
+  ASSERT_OK(env_.CorruptByte(Path(1), offsets[3] + record::kRecordHeaderSize, 0x40));
   ASSERT_OK(Recover());
   EXPECT_EQ(replayed_, Seqs(1, 3));
   EXPECT_EQ(Size(1), offsets[3]);
@@ -170,7 +172,7 @@ TEST_F(WalRecoveryTest, DamageAfterLastSyncedOffsetIsTornTail) {
 TEST_F(WalRecoveryTest, DamageBeforeSyncedOffsetIsCorruptionAndChangesNothing) {
   // Group 1 was synced; group 2's records say so. Damage in group 1 is lost acked data.
   auto offsets = MakeLog(1, 0, {2, 2});
-  ASSERT_OK(env_.CorruptByte(Path(1), offsets[1] + kRecordHeaderSize, 0x01));
+  ASSERT_OK(env_.CorruptByte(Path(1), offsets[1] + record::kRecordHeaderSize, 0x01));
   auto before = env_.ReadFileContents(Path(1));
   Status s = Recover();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
@@ -270,7 +272,7 @@ TEST_F(WalRecoveryTest, SequenceGoingBackwardsIsCorruption) {
 TEST_F(WalRecoveryTest, SalvageKeepsThePrefixAndQuarantinesTheRest) {
   auto offsets = MakeLog(1, 0, {2, 2});
   MakeLog(2, 1, {2});
-  ASSERT_OK(env_.CorruptByte(Path(1), offsets[2] + kRecordHeaderSize, 0x01));
+  ASSERT_OK(env_.CorruptByte(Path(1), offsets[2] + record::kRecordHeaderSize, 0x01));
   auto original = env_.ReadFileContents(Path(1));
   ASSERT_OK(Recover(/*salvage=*/true));
   EXPECT_EQ(replayed_, Seqs(1, 2));
@@ -292,7 +294,7 @@ TEST_F(WalRecoveryTest, SalvageSurvivesACrashAtEveryStep) {
     Reset();
     auto offsets = MakeLog(1, 0, {2, 2});
     MakeLog(2, 1, {2});
-    ASSERT_OK(env_.CorruptByte(Path(1), offsets[2] + kRecordHeaderSize, 0x01));
+    ASSERT_OK(env_.CorruptByte(Path(1), offsets[2] + record::kRecordHeaderSize, 0x01));
     auto original = env_.ReadFileContents(Path(1));
     env_.ScheduleCrashAtSyncPoint(env_.sync_point_count() + crash_at);
     bool crashed = !Recover(/*salvage=*/true).ok();
@@ -411,7 +413,7 @@ TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderCutsEveryLogBeforeIt
   recorded_.insert(4);
   env_.Crash();
   EXPECT_EQ(Size(1), end);
-  EXPECT_EQ(Size(2), kFileHeaderSize);
+  EXPECT_EQ(Size(2), record::kFileHeaderSize);
   Status s = Recover();
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(replayed_, Seqs(1, 5));

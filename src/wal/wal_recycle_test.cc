@@ -14,11 +14,12 @@
 #include <gtest/gtest.h>
 
 #include "env/mem_env.h"
+#include "record/record_reader.h"
+#include "record/record_writer.h"
 #include "testutil.h"
 #include "util/filename.h"
-#include "wal/wal_reader.h"
+#include "wal/wal_format.h"
 #include "wal/wal_recovery.h"
-#include "wal/wal_writer.h"
 
 namespace cairn::wal {
 namespace {
@@ -35,8 +36,9 @@ class WalRecycleTest : public ::testing::Test {
 
   static std::string Path(uint64_t number) { return std::string(kDir) + "/" + WalFileName(number); }
 
-  FileHeader Header(uint64_t number, uint64_t prev) const {
-    FileHeader header;
+  record::FileHeader Header(uint64_t number, uint64_t prev) const {
+    record::FileHeader header;
+    header.magic = kWalMagic;
     header.file_number = number;
     header.prev_file_number = prev;
     header.db_id = db_id_;
@@ -44,10 +46,10 @@ class WalRecycleTest : public ::testing::Test {
   }
 
   // Appends one record per sequence number in `seqs` as one write; syncs if asked.
-  static void WriteRecords(WalWriter* writer, const std::vector<uint64_t>& seqs, bool sync) {
+  static void WriteRecords(record::RecordWriter* writer, const std::vector<uint64_t>& seqs, bool sync) {
     std::string buffer;
     for (uint64_t seq : seqs) {
-      writer->AppendRecord(RecordType::kBatch, seq, 1, 1000, "value-" + std::to_string(seq),
+      writer->AppendRecord(record::RecordType::kBatch, seq, 1, 1000, "value-" + std::to_string(seq),
                            &buffer);
     }
     ASSERT_OK(writer->Write(buffer));
@@ -59,7 +61,7 @@ class WalRecycleTest : public ::testing::Test {
   // A complete, synced log `number` holding one record per sequence number in `seqs`, each
   // synced on its own (so every record claims the previous ones durable).
   void MakeOldLife(uint64_t number, uint64_t first_seq, int records) {
-    auto writer = WalWriter::Create(&env_, kDir, Path(number), Header(number, 0));
+    auto writer = record::RecordWriter::Create(&env_, kDir, Path(number), Header(number, 0));
     ASSERT_OK(writer.status());
     for (int i = 0; i < records; i++) {
       ASSERT_NO_FATAL_FAILURE(WriteRecords(writer.value().get(), {first_seq + i}, true));
@@ -67,14 +69,14 @@ class WalRecycleTest : public ::testing::Test {
     ASSERT_OK(writer.value()->Close());
   }
 
-  std::unique_ptr<WalWriter> Reuse(uint64_t pooled, uint64_t number, uint64_t prev) {
-    auto writer = WalWriter::Reuse(&env_, kDir, Path(pooled), Path(number), Header(number, prev));
+  std::unique_ptr<record::RecordWriter> Reuse(uint64_t pooled, uint64_t number, uint64_t prev) {
+    auto writer = record::RecordWriter::Reuse(&env_, kDir, Path(pooled), Path(number), Header(number, prev));
     EXPECT_OK(writer.status());
     return writer.ok() ? std::move(writer).value() : nullptr;
   }
 
-  std::unique_ptr<WalWriter> Create(uint64_t number, uint64_t prev) {
-    auto writer = WalWriter::Create(&env_, kDir, Path(number), Header(number, prev));
+  std::unique_ptr<record::RecordWriter> Create(uint64_t number, uint64_t prev) {
+    auto writer = record::RecordWriter::Create(&env_, kDir, Path(number), Header(number, prev));
     EXPECT_OK(writer.status());
     return writer.ok() ? std::move(writer).value() : nullptr;
   }
@@ -91,7 +93,7 @@ class WalRecycleTest : public ::testing::Test {
     replayed_.clear();
     return RecoverLogs(
         &env_, logs, options,
-        [&](const Record& record) {
+        [&](const record::Record& record) {
           replayed_.push_back(record.first_seq);
           return Status::OK();
         },
@@ -101,7 +103,7 @@ class WalRecycleTest : public ::testing::Test {
   uint64_t Size(uint64_t number) { return env_.GetFileSize(Path(number)).value(); }
 
   MemEnv env_;
-  DbId db_id_{};
+  record::DbId db_id_{};
   std::vector<uint64_t> replayed_;
   RecoveryResult result_;
 };
@@ -111,7 +113,7 @@ TEST_F(WalRecycleTest, PreviousLifeWithHigherSequenceNumbersIsNeverReplayedAndIs
   // accepted any of them it would replay writes that were long overwritten or deleted.
   ASSERT_NO_FATAL_FAILURE(MakeOldLife(3, 1000, 40));
   const uint64_t old_size = Size(3);
-  std::unique_ptr<WalWriter> writer = Reuse(3, 9, 0);
+  std::unique_ptr<record::RecordWriter> writer = Reuse(3, 9, 0);
   ASSERT_NE(writer, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(writer.get(), {5, 6}, true));
   const uint64_t new_end = writer->written_offset();
@@ -130,7 +132,7 @@ TEST_F(WalRecycleTest, PreviousLifeWithHigherSequenceNumbersIsNeverReplayedAndIs
 
 TEST_F(WalRecycleTest, RecycledLogWithoutRecordsIsAnEmptyNewestLog) {
   ASSERT_NO_FATAL_FAILURE(MakeOldLife(3, 1000, 10));
-  std::unique_ptr<WalWriter> writer = Reuse(3, 9, 0);
+  std::unique_ptr<record::RecordWriter> writer = Reuse(3, 9, 0);
   ASSERT_NE(writer, nullptr);
   ASSERT_OK(writer->Close());
   ASSERT_OK(Recover({9}));
@@ -141,7 +143,7 @@ TEST_F(WalRecycleTest, RecycledLogWithoutRecordsIsAnEmptyNewestLog) {
 
 TEST_F(WalRecycleTest, DamageInTheNewLifeBeforeASyncedOffsetIsCorruption) {
   ASSERT_NO_FATAL_FAILURE(MakeOldLife(3, 1000, 40));
-  std::unique_ptr<WalWriter> writer = Reuse(3, 9, 0);
+  std::unique_ptr<record::RecordWriter> writer = Reuse(3, 9, 0);
   ASSERT_NE(writer, nullptr);
   const uint64_t first = writer->written_offset();
   ASSERT_NO_FATAL_FAILURE(WriteRecords(writer.get(), {5}, true));
@@ -158,7 +160,7 @@ TEST_F(WalRecycleTest, DamageInTheNewLifeBeforeASyncedOffsetIsCorruption) {
 }
 
 TEST_F(WalRecycleTest, TornTailBeforeAnEmptyPreparedLogIsCutAndMadeDurable) {
-  std::unique_ptr<WalWriter> active = Create(4, 0);
+  std::unique_ptr<record::RecordWriter> active = Create(4, 0);
   ASSERT_NE(active, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(active.get(), {1, 2}, true));
   const uint64_t synced_end = active->written_offset();
@@ -167,7 +169,7 @@ TEST_F(WalRecycleTest, TornTailBeforeAnEmptyPreparedLogIsCutAndMadeDurable) {
   // The successor, prepared ahead of the switch, recycled from an old log: it holds a header
   // and the previous life, no record.
   ASSERT_NO_FATAL_FAILURE(MakeOldLife(2, 500, 10));
-  std::unique_ptr<WalWriter> prepared = Reuse(2, 5, 4);
+  std::unique_ptr<record::RecordWriter> prepared = Reuse(2, 5, 4);
   ASSERT_NE(prepared, nullptr);
   ASSERT_OK(prepared->Close());
   ASSERT_OK(active->Close());
@@ -195,22 +197,22 @@ TEST_F(WalRecycleTest, LogWhoseRecordsWereAllTornBeforeAnEmptyPreparedLogIsCutTo
   // Found by the DB crash sweep: the active log's only (unsynced) records were torn, and the
   // prepared successor held nothing. The torn log survives as the newest log, so the next
   // log follows it and later holds records: its garbage must be gone by then.
-  std::unique_ptr<WalWriter> active = Create(4, 0);
+  std::unique_ptr<record::RecordWriter> active = Create(4, 0);
   ASSERT_NE(active, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(active.get(), {1, 2}, false));
   ASSERT_OK(active->Close());
-  std::unique_ptr<WalWriter> prepared = Create(5, 4);
+  std::unique_ptr<record::RecordWriter> prepared = Create(5, 4);
   ASSERT_NE(prepared, nullptr);
   ASSERT_OK(prepared->Close());
-  ASSERT_OK(env_.CorruptByte(Path(4), kFileHeaderSize + 3, 0xff));  // record 1 torn
+  ASSERT_OK(env_.CorruptByte(Path(4), record::kFileHeaderSize + 3, 0xff));  // record 1 torn
   ASSERT_OK(Recover({4, 5}));
   EXPECT_TRUE(replayed_.empty());
   EXPECT_EQ(result_.newest_log_number, 4u);
   EXPECT_EQ(result_.empty_newest_log, 5u);
-  EXPECT_EQ(Size(4), kFileHeaderSize) << "the torn records are cut";
+  EXPECT_EQ(Size(4), record::kFileHeaderSize) << "the torn records are cut";
   // The next log follows log 4 and receives a record; log 4 is now whole.
   ASSERT_OK(env_.RemoveFile(Path(5)));
-  std::unique_ptr<WalWriter> next = Create(6, 4);
+  std::unique_ptr<record::RecordWriter> next = Create(6, 4);
   ASSERT_NE(next, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(next.get(), {3}, true));
   ASSERT_OK(next->Close());
@@ -219,13 +221,13 @@ TEST_F(WalRecycleTest, LogWhoseRecordsWereAllTornBeforeAnEmptyPreparedLogIsCutTo
 }
 
 TEST_F(WalRecycleTest, DamageBeforeALogThatHoldsARecordIsStillCorruption) {
-  std::unique_ptr<WalWriter> older = Create(4, 0);
+  std::unique_ptr<record::RecordWriter> older = Create(4, 0);
   ASSERT_NE(older, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(older.get(), {1, 2}, true));
   const uint64_t end = older->written_offset();
   ASSERT_OK(older->Finish(&env_));
   ASSERT_OK(older->Close());
-  std::unique_ptr<WalWriter> newer = Create(5, 4);
+  std::unique_ptr<record::RecordWriter> newer = Create(5, 4);
   ASSERT_NE(newer, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(newer.get(), {3}, true));
   ASSERT_OK(newer->Close());
@@ -237,7 +239,7 @@ TEST_F(WalRecycleTest, DamageBeforeALogThatHoldsARecordIsStillCorruption) {
 
 TEST_F(WalRecycleTest, FinishCutsThePreviousLifeSoTheLogEndsAtItsLastRecord) {
   ASSERT_NO_FATAL_FAILURE(MakeOldLife(3, 1000, 40));
-  std::unique_ptr<WalWriter> writer = Reuse(3, 9, 0);
+  std::unique_ptr<record::RecordWriter> writer = Reuse(3, 9, 0);
   ASSERT_NE(writer, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(writer.get(), {5}, false));
   const uint64_t end = writer->written_offset();
@@ -246,7 +248,7 @@ TEST_F(WalRecycleTest, FinishCutsThePreviousLifeSoTheLogEndsAtItsLastRecord) {
   ASSERT_OK(writer->Close());
   env_.Crash();  // Finish made it durable
   EXPECT_EQ(Size(9), end);
-  std::unique_ptr<WalWriter> next = Create(10, 9);
+  std::unique_ptr<record::RecordWriter> next = Create(10, 9);
   ASSERT_NE(next, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(next.get(), {6}, true));
   ASSERT_OK(next->Close());
@@ -258,7 +260,7 @@ TEST_F(WalRecycleTest, CrashBeforeTheRenameLeavesOnlyTheObsoleteNameWithTheNewHe
   ASSERT_NO_FATAL_FAILURE(MakeOldLife(3, 1000, 10));
   // Freeze at the directory sync that would make the rename durable.
   env_.ScheduleCrashAtSyncPoint(env_.sync_point_count() + 1);
-  auto writer = WalWriter::Reuse(&env_, kDir, Path(3), Path(9), Header(9, 0));
+  auto writer = record::RecordWriter::Reuse(&env_, kDir, Path(3), Path(9), Header(9, 0));
   EXPECT_FALSE(writer.ok());
   env_.Restart();
   // The rename is undone: the new name does not exist, so recovery never sees the file;
