@@ -71,13 +71,13 @@ Status VerifyWal(Env* env, const std::string& dir, const std::string& name, uint
     return Status::OK();
   }
   if (header.file_number != number) {
-    report->problems.push_back(name + " offset 0: header names log " +
+    report->problems.push_back(name + " offset 0: header names WAL " +
                                std::to_string(header.file_number));
   }
   bool chain_ok = expected_prev.has_value() ? header.prev_file_number == *expected_prev
                                             : header.prev_file_number < expected_prev_below;
   if (!chain_ok) {
-    report->problems.push_back(name + " offset 0: its predecessor is log " +
+    report->problems.push_back(name + " offset 0: its predecessor is WAL " +
                                std::to_string(header.prev_file_number) + ", which is missing");
   }
   if (db_id != nullptr && header.db_id != *db_id) {

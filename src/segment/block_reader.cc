@@ -20,7 +20,7 @@ void AppendBlockWithTrailer(std::string_view stored, Compression type, std::stri
 
 Status ReadBlock(const ReadableFile& file, std::string_view file_name, const BlockHandle& handle,
                  uint64_t limit_offset, OwnedBytes* contents) {
-  if (!handle.EndsAtOrBefore(limit_offset) || handle.size_bytes > kSegmentMaxBlockBytes) {
+  if (!handle.EndsAtOrBefore(limit_offset) || handle.size_bytes > kSegmentMaxReadableBlockBytes) {
     return SegmentCorruption(file_name, handle.offset,
                              "block of " + std::to_string(handle.size_bytes) +
                                  " bytes lies outside its region (ends by " +
@@ -53,7 +53,7 @@ Status ReadBlock(const ReadableFile& file, std::string_view file_name, const Blo
     return Status::OK();
   }
   Status s = Decompress(static_cast<Compression>(type), std::string_view(data, stored_size),
-                        kSegmentMaxBlockBytes, contents);
+                        kSegmentMaxReadableBlockBytes, contents);
   if (s.IsCorruption()) {
     return SegmentCorruption(file_name, handle.offset, s.message());
   }

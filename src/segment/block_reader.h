@@ -17,9 +17,9 @@ namespace cairn::segment {
 
 // Reads the block at `handle` of `file` (named `file_name` in messages) and returns its raw
 // (decompressed) bytes. Checks, before allocating or decoding anything: that the block and
-// its trailer end at or before `limit_offset` and are at most kSegmentMaxBlockBytes; then the
+// its trailer end at or before `limit_offset` and are at most kSegmentMaxReadableBlockBytes; then the
 // trailer's CRC over the stored bytes and type; then the compression type; then the raw size
-// of a compressed block against kSegmentMaxBlockBytes. Damage gives Corruption
+// of a compressed block against kSegmentMaxReadableBlockBytes. Damage gives Corruption
 // "segment <file_name> offset <handle.offset>: ..."; a failed read gives the Env's IOError.
 [[nodiscard]] Status ReadBlock(const ReadableFile& file, std::string_view file_name,
                                const BlockHandle& handle, uint64_t limit_offset,

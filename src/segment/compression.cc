@@ -39,7 +39,7 @@ Compressor::~Compressor() {
 
 bool Compressor::Compress(std::string_view raw, std::string* out) {
   out->clear();
-  if (type_ == Compression::kNone || raw.size() > kSegmentMaxBlockBytes) {
+  if (type_ == Compression::kNone || raw.size() > kSegmentMaxReadableBlockBytes) {
     return false;
   }
   PutVarint32(out, static_cast<uint32_t>(raw.size()));

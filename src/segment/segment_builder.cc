@@ -49,8 +49,8 @@ SegmentBuilder::SegmentBuilder(Env* env, std::string path, std::unique_ptr<Writa
     : env_(env),
       path_(std::move(path)),
       file_(std::move(file)),
-      block_size_bytes_(std::clamp(options.block_size_bytes, kSegmentMinBlockSizeBytes,
-                                   kSegmentMaxBlockSizeBytes)),
+      block_size_bytes_(std::clamp(options.block_size_bytes, kSegmentMinTargetBlockBytes,
+                                   kSegmentMaxTargetBlockBytes)),
       compressor_(options.compression),
       data_block_(kSegmentDataRestartInterval),
       index_block_(kSegmentIndexRestartInterval) {
@@ -172,7 +172,7 @@ void SegmentBuilder::WriteBuffer() {
 Status SegmentBuilder::WriteMetaBlocks(Footer* footer) {
   std::string scratch;
   if (filter_.has_value()) {
-    if (filter_->EncodedSize() > kSegmentMaxBlockBytes) {
+    if (filter_->EncodedSize() > kSegmentMaxReadableBlockBytes) {
       return Status::InvalidArgument("segment builder: too many keys for one filter block");
     }
     filter_->Finish(&scratch);
@@ -180,7 +180,7 @@ Status SegmentBuilder::WriteMetaBlocks(Footer* footer) {
     properties_.filter_bytes = footer->filter.size_bytes + kBlockTrailerSize;
   }
   const std::string_view index = index_block_.Finish();
-  if (index.size() > kSegmentMaxBlockBytes) {
+  if (index.size() > kSegmentMaxReadableBlockBytes) {
     return Status::InvalidArgument("segment builder: too many blocks for one index block");
   }
   footer->index = AppendBlock(index, Compression::kNone);

@@ -35,7 +35,7 @@ namespace cairn::segment {
 class SegmentBuilder {
  public:
   // Creates `path` (truncating an existing file). Uses options.block_size_bytes (clamped to
-  // [kSegmentMinBlockSizeBytes, kSegmentMaxBlockSizeBytes]), options.bloom_bits_per_key
+  // [kSegmentMinTargetBlockBytes, kSegmentMaxTargetBlockBytes]), options.bloom_bits_per_key
   // (clamped to [0, kSegmentMaxBloomBitsPerKey]; 0 writes no filter) and
   // options.compression. The Env's IOError if the file cannot be created.
   static Result<std::unique_ptr<SegmentBuilder>> Open(Env* env, const std::string& path,

@@ -69,7 +69,7 @@ Status CheckFooterHandle(std::string_view file_name, uint64_t footer_offset,
                                  std::to_string(handle.offset) + ", +" +
                                  std::to_string(handle.size_bytes) + ") outside the file");
   }
-  if (handle.size_bytes > kSegmentMaxBlockBytes || handle.size_bytes == 0) {
+  if (handle.size_bytes > kSegmentMaxReadableBlockBytes || handle.size_bytes == 0) {
     return SegmentCorruption(file_name, footer_offset,
                              std::string("footer: ") + what + " block size " +
                                  std::to_string(handle.size_bytes) + " out of range");

@@ -87,7 +87,7 @@ TEST(SegmentFooter, HandlesOutsideTheFileAreRejected) {
   for (int which = 0; which < 3; which++) {
     for (BlockHandle bad :
          {BlockHandle{1665, 1}, BlockHandle{1600, 61}, BlockHandle{UINT64_MAX - 2, 10},
-          BlockHandle{0, UINT64_MAX}, BlockHandle{0, kSegmentMaxBlockBytes + 1}}) {
+          BlockHandle{0, UINT64_MAX}, BlockHandle{0, kSegmentMaxReadableBlockBytes + 1}}) {
       Footer footer = SampleFooter();
       (which == 0 ? footer.index : which == 1 ? footer.filter : footer.properties) = bad;
       std::string tail = FileWithFooter(footer, &file_size);
@@ -139,20 +139,20 @@ TEST(BlockCompression, RoundTripsAndStoresRawWhenNotWorthIt) {
     ASSERT_TRUE(compressor.Compress(compressible, &stored));
     EXPECT_LT(stored.size(), compressible.size() / 2);
     OwnedBytes raw;
-    ASSERT_TRUE(Decompress(type, stored, kSegmentMaxBlockBytes, &raw).ok());
+    ASSERT_TRUE(Decompress(type, stored, kSegmentMaxReadableBlockBytes, &raw).ok());
     EXPECT_EQ(raw.view(), compressible);
     // The declared size is checked against the limit before allocating.
     EXPECT_TRUE(Decompress(type, stored, compressible.size() - 1, &raw).IsCorruption());
     // A lying raw size, a truncated stream, garbage: Corruption.
     std::string lying = stored;
     lying[0] = static_cast<char>(lying[0] ^ 1);
-    EXPECT_TRUE(Decompress(type, lying, kSegmentMaxBlockBytes, &raw).IsCorruption());
-    EXPECT_TRUE(Decompress(type, stored.substr(0, stored.size() / 2), kSegmentMaxBlockBytes, &raw)
+    EXPECT_TRUE(Decompress(type, lying, kSegmentMaxReadableBlockBytes, &raw).IsCorruption());
+    EXPECT_TRUE(Decompress(type, stored.substr(0, stored.size() / 2), kSegmentMaxReadableBlockBytes, &raw)
                     .IsCorruption());
-    EXPECT_TRUE(Decompress(type, "", kSegmentMaxBlockBytes, &raw).IsCorruption());
+    EXPECT_TRUE(Decompress(type, "", kSegmentMaxReadableBlockBytes, &raw).IsCorruption());
     std::string huge;
     PutVarint32(&huge, 0xffffffffu);
-    EXPECT_TRUE(Decompress(type, huge + "x", kSegmentMaxBlockBytes, &raw).IsCorruption());
+    EXPECT_TRUE(Decompress(type, huge + "x", kSegmentMaxReadableBlockBytes, &raw).IsCorruption());
     // Incompressible data is stored raw.
     EXPECT_FALSE(compressor.Compress(random, &stored));
   }

@@ -55,19 +55,21 @@ constexpr uint64_t kInfoLogRotateBytes = 8u << 20;
 constexpr int kSegmentDataRestartInterval = 16;
 constexpr int kSegmentIndexRestartInterval = 1;
 
-// Options::block_size_bytes is clamped to this range: smaller blocks make the index and the
+// A data block's target size: the builder cuts a block once it reaches it, so a block may be
+// larger by one entry (the readable bound below covers that). Options::block_size_bytes is
+// clamped to this range: smaller blocks make the index and the
 // per-block overhead dominate; larger ones make a point read decompress and scan too much.
-constexpr size_t kSegmentMinBlockSizeBytes = 256;
-constexpr size_t kSegmentMaxBlockSizeBytes = 4u << 20;  // 4 MiB
+constexpr size_t kSegmentMinTargetBlockBytes = 256;
+constexpr size_t kSegmentMaxTargetBlockBytes = 4u << 20;  // 4 MiB
 
 // The largest block, stored or decoded, that a reader accepts. A length field above it is
 // corruption, rejected before anything is allocated. A data block holds entries up to the
 // target size plus one maximal entry; a writer fails a segment whose index or filter block
 // would exceed it (at 10 bits per key that is over 200 million distinct keys).
-constexpr size_t kSegmentMaxBlockBytes = 128u << 20;  // 128 MiB
-static_assert(kSegmentMaxBlockSizeBytes + kMaxKeySizeBytes + 8 + kMaxValueSizeBytes + 15 +
-                      (kSegmentMaxBlockSizeBytes / 8) <
-                  kSegmentMaxBlockBytes,
+constexpr size_t kSegmentMaxReadableBlockBytes = 128u << 20;  // 128 MiB
+static_assert(kSegmentMaxTargetBlockBytes + kMaxKeySizeBytes + 8 + kMaxValueSizeBytes + 15 +
+                      (kSegmentMaxTargetBlockBytes / 8) <
+                  kSegmentMaxReadableBlockBytes,
               "a full data block plus one maximal entry (and its restart array) must be readable");
 
 // Bloom filter: Options::bloom_bits_per_key is clamped to [0, this]; more bits buy nothing
@@ -77,7 +79,7 @@ constexpr int kSegmentMaxBloomBitsPerKey = 32;
 // The segment builder hands bytes to the file in chunks of about this size: one write(2) per
 // chunk rather than per block, and bounded memory while building.
 constexpr size_t kSegmentWriteBufferBytes = 1u << 20;  // 1 MiB
-static_assert(kSegmentWriteBufferBytes >= kSegmentMaxBlockSizeBytes / 4);
+static_assert(kSegmentWriteBufferBytes >= kSegmentMaxTargetBlockBytes / 4);
 
 // The block cache is split into 2^this shards, each an LRU with its own mutex, so concurrent
 // readers rarely contend.

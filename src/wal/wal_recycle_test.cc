@@ -4,12 +4,12 @@
 //     sequence numbers than the new life's (they would resurrect overwritten or deleted keys),
 //     and is cut at open like a torn tail;
 //   - damage inside the new life that a later record proves synced is still Corruption;
-//   - a log followed only by a prepared log that never received a record is judged as the
+//   - a WAL followed only by a prepared WAL that never received a record is judged as the
 //     newest: its torn tail (or previous life) is cut, its unsynced records made durable;
-//     followed by a log that holds a record, its damage stays Corruption;
-//   - WalWriter::Finish cuts a recycled file's previous life so a finished log ends at its
+//     followed by a WAL that holds a record, its damage stays Corruption;
+//   - WalWriter::Finish cuts a recycled file's previous life so a finished WAL ends at its
 //     last record.
-// Logs are written in a MemEnv with the real writer; "old lives" are real logs of other
+// WALs are written in a MemEnv with the real writer; "old lives" are real WALs of other
 // file numbers, overwritten in place with WalWriter::Reuse.
 #include <gtest/gtest.h>
 
@@ -58,7 +58,7 @@ class WalRecycleTest : public ::testing::Test {
     }
   }
 
-  // A complete, synced log `number` holding one record per sequence number in `seqs`, each
+  // A complete, synced WAL `number` holding one record per sequence number in `seqs`, each
   // synced on its own (so every record claims the previous ones durable).
   void MakeOldLife(uint64_t number, uint64_t first_seq, int records) {
     auto writer = record::RecordWriter::Create(&env_, kDir, Path(number), Header(number, 0));
@@ -82,17 +82,17 @@ class WalRecycleTest : public ::testing::Test {
   }
 
   Status Recover(const std::vector<uint64_t>& numbers, uint64_t first_prev_bound = 1) {
-    std::vector<LogFile> logs;
+    std::vector<WalFile> wals;
     for (uint64_t number : numbers) {
-      logs.push_back({number, WalFileName(number)});
+      wals.push_back({number, WalFileName(number)});
     }
     RecoveryOptions options;
     options.dir = kDir;
     options.db_id = db_id_;
     options.first_prev_bound = first_prev_bound;
     replayed_.clear();
-    return RecoverLogs(
-        &env_, logs, options,
+    return RecoverWals(
+        &env_, wals, options,
         [&](const record::Record& record) {
           replayed_.push_back(record.first_seq);
           return Status::OK();
@@ -124,21 +124,21 @@ TEST_F(WalRecycleTest, PreviousLifeWithHigherSequenceNumbersIsNeverReplayedAndIs
   ASSERT_OK(Recover({9}));
   EXPECT_EQ(replayed_, (std::vector<uint64_t>{5, 6}));
   EXPECT_EQ(result_.last_sequence, 6u);
-  EXPECT_EQ(result_.newest_log_number, 9u);
+  EXPECT_EQ(result_.newest_wal_number, 9u);
   EXPECT_EQ(Size(9), new_end) << "the previous life is cut at open";
   ASSERT_EQ(result_.events.size(), 1u);
   EXPECT_NE(result_.events[0].find("cut torn tail"), std::string::npos) << result_.events[0];
 }
 
-TEST_F(WalRecycleTest, RecycledLogWithoutRecordsIsAnEmptyNewestLog) {
+TEST_F(WalRecycleTest, RecycledWalWithoutRecordsIsAnEmptyNewestWal) {
   ASSERT_NO_FATAL_FAILURE(MakeOldLife(3, 1000, 10));
   std::unique_ptr<record::RecordWriter> writer = Reuse(3, 9, 0);
   ASSERT_NE(writer, nullptr);
   ASSERT_OK(writer->Close());
   ASSERT_OK(Recover({9}));
   EXPECT_TRUE(replayed_.empty());
-  EXPECT_EQ(result_.empty_newest_log, 9u);
-  EXPECT_EQ(result_.newest_log_number, 0u);
+  EXPECT_EQ(result_.empty_newest_wal, 9u);
+  EXPECT_EQ(result_.newest_wal_number, 0u);
 }
 
 TEST_F(WalRecycleTest, DamageInTheNewLifeBeforeASyncedOffsetIsCorruption) {
@@ -159,14 +159,14 @@ TEST_F(WalRecycleTest, DamageInTheNewLifeBeforeASyncedOffsetIsCorruption) {
   EXPECT_EQ(Size(9), size_before) << "strict recovery changes nothing";
 }
 
-TEST_F(WalRecycleTest, TornTailBeforeAnEmptyPreparedLogIsCutAndMadeDurable) {
+TEST_F(WalRecycleTest, TornTailBeforeAnEmptyPreparedWalIsCutAndMadeDurable) {
   std::unique_ptr<record::RecordWriter> active = Create(4, 0);
   ASSERT_NE(active, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(active.get(), {1, 2}, true));
   const uint64_t synced_end = active->written_offset();
   ASSERT_NO_FATAL_FAILURE(WriteRecords(active.get(), {3}, false));  // unsynced
   const uint64_t unsynced_end = active->written_offset();
-  // The successor, prepared ahead of the switch, recycled from an old log: it holds a header
+  // The successor, prepared ahead of the switch, recycled from an old WAL: it holds a header
   // and the previous life, no record.
   ASSERT_NO_FATAL_FAILURE(MakeOldLife(2, 500, 10));
   std::unique_ptr<record::RecordWriter> prepared = Reuse(2, 5, 4);
@@ -178,25 +178,25 @@ TEST_F(WalRecycleTest, TornTailBeforeAnEmptyPreparedLogIsCutAndMadeDurable) {
   // shows it.
   ASSERT_OK(Recover({4, 5}));
   EXPECT_EQ(replayed_, (std::vector<uint64_t>{1, 2, 3}));
-  EXPECT_EQ(result_.newest_log_number, 4u);
-  EXPECT_EQ(result_.empty_newest_log, 5u);
+  EXPECT_EQ(result_.newest_wal_number, 4u);
+  EXPECT_EQ(result_.empty_newest_wal, 5u);
   env_.Crash();
   EXPECT_EQ(Size(4), unsynced_end) << "record 3 must have been synced by the recovery";
 
-  // Now tear record 3: a torn tail of the log holding the last records, though not the
+  // Now tear record 3: a torn tail of the WAL holding the last records, though not the
   // newest file.
   ASSERT_OK(env_.TruncateFile(Path(4), unsynced_end - 7));
   ASSERT_OK(Recover({4, 5}));
   EXPECT_EQ(replayed_, (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(Size(4), synced_end);
-  EXPECT_EQ(result_.newest_log_number, 4u);
-  EXPECT_EQ(result_.empty_newest_log, 5u);
+  EXPECT_EQ(result_.newest_wal_number, 4u);
+  EXPECT_EQ(result_.empty_newest_wal, 5u);
 }
 
-TEST_F(WalRecycleTest, LogWhoseRecordsWereAllTornBeforeAnEmptyPreparedLogIsCutToItsHeader) {
-  // Found by the DB crash sweep: the active log's only (unsynced) records were torn, and the
-  // prepared successor held nothing. The torn log survives as the newest log, so the next
-  // log follows it and later holds records: its garbage must be gone by then.
+TEST_F(WalRecycleTest, WalWhoseRecordsWereAllTornBeforeAnEmptyPreparedWalIsCutToItsHeader) {
+  // Found by the DB crash sweep: the active WAL's only (unsynced) records were torn, and the
+  // prepared successor held nothing. The torn WAL survives as the newest WAL, so the next
+  // WAL follows it and later holds records: its garbage must be gone by then.
   std::unique_ptr<record::RecordWriter> active = Create(4, 0);
   ASSERT_NE(active, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(active.get(), {1, 2}, false));
@@ -207,10 +207,10 @@ TEST_F(WalRecycleTest, LogWhoseRecordsWereAllTornBeforeAnEmptyPreparedLogIsCutTo
   ASSERT_OK(env_.CorruptByte(Path(4), record::kFileHeaderSize + 3, 0xff));  // record 1 torn
   ASSERT_OK(Recover({4, 5}));
   EXPECT_TRUE(replayed_.empty());
-  EXPECT_EQ(result_.newest_log_number, 4u);
-  EXPECT_EQ(result_.empty_newest_log, 5u);
+  EXPECT_EQ(result_.newest_wal_number, 4u);
+  EXPECT_EQ(result_.empty_newest_wal, 5u);
   EXPECT_EQ(Size(4), record::kFileHeaderSize) << "the torn records are cut";
-  // The next log follows log 4 and receives a record; log 4 is now whole.
+  // The next WAL follows WAL 4 and receives a record; WAL 4 is now whole.
   ASSERT_OK(env_.RemoveFile(Path(5)));
   std::unique_ptr<record::RecordWriter> next = Create(6, 4);
   ASSERT_NE(next, nullptr);
@@ -220,7 +220,7 @@ TEST_F(WalRecycleTest, LogWhoseRecordsWereAllTornBeforeAnEmptyPreparedLogIsCutTo
   EXPECT_EQ(replayed_, (std::vector<uint64_t>{3}));
 }
 
-TEST_F(WalRecycleTest, DamageBeforeALogThatHoldsARecordIsStillCorruption) {
+TEST_F(WalRecycleTest, DamageBeforeAWalThatHoldsARecordIsStillCorruption) {
   std::unique_ptr<record::RecordWriter> older = Create(4, 0);
   ASSERT_NE(older, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(older.get(), {1, 2}, true));
@@ -231,13 +231,13 @@ TEST_F(WalRecycleTest, DamageBeforeALogThatHoldsARecordIsStillCorruption) {
   ASSERT_NE(newer, nullptr);
   ASSERT_NO_FATAL_FAILURE(WriteRecords(newer.get(), {3}, true));
   ASSERT_OK(newer->Close());
-  ASSERT_OK(env_.TruncateFile(Path(4), end - 5));  // damage at the end of the older log
+  ASSERT_OK(env_.TruncateFile(Path(4), end - 5));  // damage at the end of the older WAL
   Status s = Recover({4, 5});
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.message().find("received a record"), std::string::npos) << s.ToString();
 }
 
-TEST_F(WalRecycleTest, FinishCutsThePreviousLifeSoTheLogEndsAtItsLastRecord) {
+TEST_F(WalRecycleTest, FinishCutsThePreviousLifeSoTheWalEndsAtItsLastRecord) {
   ASSERT_NO_FATAL_FAILURE(MakeOldLife(3, 1000, 40));
   std::unique_ptr<record::RecordWriter> writer = Reuse(3, 9, 0);
   ASSERT_NE(writer, nullptr);

@@ -35,7 +35,7 @@ class WalTest : public ::testing::Test {
   }
 
   // Writes `payloads` as one record each, in groups of `per_sync`, syncing after each group.
-  void WriteLog(const std::vector<std::string>& payloads, size_t per_sync) {
+  void WriteWal(const std::vector<std::string>& payloads, size_t per_sync) {
     auto writer = record::RecordWriter::Create(&env_, kDir, kPath, Header());
     ASSERT_OK(writer.status());
     uint64_t seq = 1;
@@ -89,7 +89,7 @@ class WalTest : public ::testing::Test {
 };
 
 TEST_F(WalTest, RecordsRoundTripWithSyncedOffsets) {
-  WriteLog({"alpha", "", std::string(100000, 'x'), "omega"}, 2);
+  WriteWal({"alpha", "", std::string(100000, 'x'), "omega"}, 2);
   ReadAll all = Read();
   ASSERT_OK(all.header);
   ASSERT_EQ(all.end, record::RecordReader::Outcome::kEnd);
@@ -107,7 +107,7 @@ TEST_F(WalTest, RecordsRoundTripWithSyncedOffsets) {
 }
 
 TEST_F(WalTest, EveryTruncationEndsCleanlyOrAtARecordBoundary) {
-  WriteLog({"one", "two two", "three three three"}, 1);
+  WriteWal({"one", "two two", "three three three"}, 1);
   auto full = env_.ReadFileContents(kPath);
   ASSERT_OK(full.status());
   ReadAll reference = Read();
@@ -140,7 +140,7 @@ TEST_F(WalTest, EveryTruncationEndsCleanlyOrAtARecordBoundary) {
 }
 
 TEST_F(WalTest, EveryFlippedByteIsDetected) {
-  WriteLog({"first record", "second record"}, 1);
+  WriteWal({"first record", "second record"}, 1);
   auto full = env_.ReadFileContents(kPath);
   ASSERT_OK(full.status());
   ReadAll reference = Read();
@@ -163,7 +163,7 @@ TEST_F(WalTest, EveryFlippedByteIsDetected) {
 }
 
 TEST_F(WalTest, OversizedLengthIsRejectedBeforeAllocating) {
-  WriteLog({"payload"}, 1);
+  WriteWal({"payload"}, 1);
   auto full = env_.ReadFileContents(kPath);
   ASSERT_OK(full.status());
   for (uint32_t length : {0xffffffffu, 0x7fffffffu, 1000000u}) {
@@ -178,7 +178,7 @@ TEST_F(WalTest, OversizedLengthIsRejectedBeforeAllocating) {
 }
 
 TEST_F(WalTest, HeaderChecksRejectForeignAndNewerFiles) {
-  WriteLog({"x"}, 1);
+  WriteWal({"x"}, 1);
   auto full = env_.ReadFileContents(kPath);
   ASSERT_OK(full.status());
   std::string wrong_magic = full.value();
@@ -251,7 +251,7 @@ TEST_F(WalTest, Bug6BatchRecordWithAnEmptyOrOutOfRangeSequenceIsDamage) {
 }
 
 TEST_F(WalTest, ScanAfterDamageFindsLaterRecordsAndTheirSyncedOffsets) {
-  WriteLog({"a", "b", "c"}, 1);
+  WriteWal({"a", "b", "c"}, 1);
   ReadAll reference = Read();
   ASSERT_OK(env_.CorruptByte(kPath, reference.records[0].offset + record::kRecordHeaderSize, 0x01));
   auto reader = record::RecordReader::Open(&env_, kPath);
