@@ -27,8 +27,8 @@
 #include "cairn/db.h"
 #include "cairn/iterator.h"
 #include "cli_parse.h"
-#include "env/mem_env.h"
 #include "fuzz_util.h"
+#include "testsupport/mem_env.h"
 
 namespace cairn::fuzz {
 namespace {

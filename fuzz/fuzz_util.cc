@@ -46,7 +46,7 @@ FlaggedInput SplitFlags(const uint8_t* data, size_t size) {
   return input;
 }
 
-void FixLogChecksums(std::string* file) {
+void FixRecordChecksums(std::string* file) {
   if (file->size() < record::kFileHeaderSize) {
     return;
   }
@@ -63,7 +63,7 @@ void FixLogChecksums(std::string* file) {
     if (payload_length > file->size() - offset - record::kRecordHeaderSize) {
       return;
     }
-    // The checksum as wal_codec.cc computes it: seed, offset, header bytes [4, 40), payload.
+    // The checksum as record/record_codec.cc computes it: seed, offset, header bytes [4, 40), payload.
     char offset_bytes[8];
     EncodeFixed64(offset_bytes, offset);
     uint32_t crc = crc32c::Extend(seed, offset_bytes, sizeof(offset_bytes));
@@ -74,7 +74,7 @@ void FixLogChecksums(std::string* file) {
   }
 }
 
-void AdoptLogFile(std::string* file, uint64_t number, std::string_view db_id) {
+void AdoptRecordFile(std::string* file, uint64_t number, std::string_view db_id) {
   if (file->size() < record::kFileHeaderSize || db_id.size() != sizeof(record::DbId)) {
     return;
   }

@@ -6,7 +6,7 @@
 //   bit 1 (kRecovery)      also run recovery: the file becomes the WAL of an otherwise valid
 //                          database in a MemEnv, and DB::Open runs over it;
 //   bit 2 (kAdoptFile)     before fixing checksums, give the file the template database's WAL
-//                          number and db_id (AdoptLogFile), so it belongs to that database;
+//                          number and db_id (AdoptRecordFile), so it belongs to that database;
 //   bit 3 (kSalvage)       open with WalRecovery::kSalvage instead of kStrict;
 //   bit 4 (kTwoLogs)       the payload is split:u16 (little-endian) then bytes, cut at
 //                          split % (size + 1) into two WAL files: the template's WAL N and a
@@ -36,10 +36,10 @@
 #include "cairn/db.h"
 #include "cairn/options.h"
 #include "db/batch_payload.h"
-#include "env/mem_env.h"
 #include "fuzz_util.h"
 #include "record/record_codec.h"
 #include "record/record_reader.h"
+#include "testsupport/mem_env.h"
 #include "util/coding.h"
 #include "util/constants.h"
 #include "util/filename.h"
@@ -298,13 +298,13 @@ std::vector<std::string> MakeLogs(const FlaggedInput& input) {
   for (size_t i = 0; i < logs.size(); i++) {
     std::string& log = logs[i];
     if ((input.flags & kAdoptFile) != 0) {
-      AdoptLogFile(&log, t.wal_number + i, t.db_id);
+      AdoptRecordFile(&log, t.wal_number + i, t.db_id);
       if (i > 0 && log.size() >= record::kFileHeaderSize) {
         EncodeFixed64(log.data() + 24, t.wal_number + i - 1);  // prev_file_number
       }
     }
     if ((input.flags & kFixChecksums) != 0) {
-      FixLogChecksums(&log);
+      FixRecordChecksums(&log);
     }
   }
   return logs;

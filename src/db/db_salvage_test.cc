@@ -25,9 +25,9 @@
 #include <vector>
 
 #include "cairn/db.h"
-#include "env/fault_env.h"
-#include "env/mem_env.h"
 #include "record/record_format.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
 

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "cairn/db.h"
-#include "env/mem_env.h"
 #include "record/record_reader.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
 #include "wal/wal_format.h"

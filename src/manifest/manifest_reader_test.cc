@@ -13,7 +13,7 @@
 
 #include <vector>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "manifest/manifest_format.h"
 #include "manifest/manifest_testutil.h"
 #include "manifest/manifest_writer.h"

@@ -10,8 +10,8 @@
 
 #include <vector>
 
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "manifest/current_file.h"
 #include "manifest/manifest_reader.h"
 #include "manifest/manifest_testutil.h"

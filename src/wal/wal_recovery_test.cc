@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "record/record_codec.h"
 #include "record/record_reader.h"
 #include "record/record_writer.h"

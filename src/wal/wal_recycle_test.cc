@@ -13,7 +13,7 @@
 // file numbers, overwritten in place with WalWriter::Reuse.
 #include <gtest/gtest.h>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "record/record_reader.h"
 #include "record/record_writer.h"
 #include "testutil.h"

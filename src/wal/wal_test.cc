@@ -6,7 +6,7 @@
 
 #include <random>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "record/record_codec.h"
 #include "record/record_reader.h"
 #include "record/record_writer.h"

@@ -17,8 +17,8 @@
 // StartThread and RandomBytes cannot fail and are not counted.
 //
 // Thread safety: all methods may be called concurrently.
-#ifndef CAIRN_ENV_FAULT_ENV_H_
-#define CAIRN_ENV_FAULT_ENV_H_
+#ifndef CAIRN_TESTSUPPORT_FAULT_ENV_H_
+#define CAIRN_TESTSUPPORT_FAULT_ENV_H_
 
 #include <atomic>
 #include <cstdint>
@@ -46,6 +46,11 @@ enum FaultKind : uint32_t {
   kFaultClose = 1u << 8,    // WritableFile::Close
   kAllFaultKinds = (1u << 9) - 1,
 };
+
+// The one name of each kind, used in injected errors' messages and in test traces: "open",
+// "read", "write", "sync", "dir sync", "rename", "unlink", "mkdir", "close"; "unknown" for
+// anything else (a mask of several kinds).
+const char* FaultKindName(FaultKind kind);
 
 enum class FaultFlavour { kEIO, kENOSPC };
 
@@ -124,4 +129,4 @@ class FaultEnv final : public Env {
 
 }  // namespace cairn
 
-#endif  // CAIRN_ENV_FAULT_ENV_H_
+#endif  // CAIRN_TESTSUPPORT_FAULT_ENV_H_
