@@ -22,10 +22,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
-#include <functional>
 #include <string>
 #include <thread>
 
@@ -43,7 +43,7 @@ enum FaultKind : uint32_t {
   kFaultRename = 1u << 5,   // RenameFile, LinkFile
   kFaultUnlink = 1u << 6,   // RemoveFile, RemoveDir
   kFaultCreateDir = 1u << 7,
-  kFaultClose = 1u << 8,    // WritableFile::Close
+  kFaultClose = 1u << 8,  // WritableFile::Close
   kAllFaultKinds = (1u << 9) - 1,
 };
 

@@ -456,8 +456,8 @@ Result<std::unique_ptr<WritableFile>> MemEnv::ReuseWritableFile(const std::strin
   if (!inode.ok()) {
     return inode.status();
   }
-  return std::unique_ptr<WritableFile>(new MemWritableFile(
-      impl_->state, std::move(inode).value(), s.generation, path, /*overwrite=*/true));
+  return std::unique_ptr<WritableFile>(new MemWritableFile(impl_->state, std::move(inode).value(),
+                                                           s.generation, path, /*overwrite=*/true));
 }
 
 Result<std::unique_ptr<ReadableFile>> MemEnv::NewReadableFile(const std::string& path) {
