@@ -4,9 +4,24 @@
 
 namespace cairn::record {
 
+namespace {
+
+// The header has no default magic: each kind of file names its own, and a header written
+// without one would not be a valid file of any kind.
+Status CheckMagic(const FileHeader& header) {
+  if (header.magic.size() != kMagicSize) {
+    return Status::InvalidArgument("record file header without a " + std::to_string(kMagicSize) +
+                                   "-byte magic");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<RecordWriter>> RecordWriter::Create(Env* env, const std::string& dir,
                                                            const std::string& path,
                                                            const FileHeader& header) {
+  CAIRN_RETURN_IF_ERROR(CheckMagic(header));
   auto file = env->NewWritableFile(path);
   if (!file.ok()) {
     return file.status();
@@ -29,6 +44,7 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Reuse(Env* env, const std::s
                                                           const std::string& pooled_path,
                                                           const std::string& path,
                                                           const FileHeader& header) {
+  CAIRN_RETURN_IF_ERROR(CheckMagic(header));
   auto old_size = env->GetFileSize(pooled_path);
   if (!old_size.ok()) {
     return old_size.status();

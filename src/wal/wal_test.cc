@@ -267,6 +267,18 @@ TEST_F(WalTest, ScanAfterDamageFindsLaterRecordsAndTheirSyncedOffsets) {
   EXPECT_EQ(scan.max_seq_after, 3u);
 }
 
+// The framing has no default magic (record/record_format.h): a header that names no kind of
+// file is refused before anything is created, instead of writing a header of the wrong size.
+TEST_F(WalTest, HeaderWithoutMagicIsRefusedBeforeAnyFileIsCreated) {
+  record::FileHeader header = Header();
+  header.magic = {};
+  auto writer = record::RecordWriter::Create(&env_, kDir, kPath, header);
+  EXPECT_TRUE(writer.status().IsInvalidArgument()) << writer.status().ToString();
+  auto exists = env_.FileExists(kPath);
+  ASSERT_OK(exists.status());
+  EXPECT_FALSE(exists.value());
+}
+
 TEST_F(WalTest, FailedSyncPoisonsTheWriter) {
   auto writer = record::RecordWriter::Create(&env_, kDir, kPath, Header());
   ASSERT_OK(writer.status());
