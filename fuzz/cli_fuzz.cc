@@ -31,9 +31,9 @@
 #include "cairn/db.h"
 #include "cairn/iterator.h"
 #include "cli_parse.h"
-#include "env/mem_env.h"
 #include "fuzz_util.h"
 #include "util/options_text.h"
+#include "testsupport/mem_env.h"
 
 namespace cairn::fuzz {
 namespace {

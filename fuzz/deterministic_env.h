@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "cairn/env.h"
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 
 namespace cairn::fuzz {
 

@@ -8,13 +8,13 @@
 #include "cairn/options.h"
 #include "deterministic_env.h"
 #include "manifest/current_file.h"
+#include "record/record_codec.h"
+#include "record/record_format.h"
 #include "segment/block.h"
 #include "segment/segment_format.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
 #include "util/filename.h"
-#include "wal/wal_codec.h"
-#include "wal/wal_format.h"
 
 namespace cairn::fuzz {
 
@@ -46,40 +46,40 @@ FlaggedInput SplitFlags(const uint8_t* data, size_t size) {
   return input;
 }
 
-void FixLogChecksums(std::string* file) {
-  if (file->size() < wal::kFileHeaderSize) {
+void FixRecordChecksums(std::string* file) {
+  if (file->size() < record::kFileHeaderSize) {
     return;
   }
   char* p = file->data();
-  EncodeFixed32(p + wal::kFileHeaderCrcOffset,
-                crc32c::Mask(crc32c::Value(p, wal::kFileHeaderCrcOffset)));
-  wal::DbId db_id;
+  EncodeFixed32(p + record::kFileHeaderCrcOffset,
+                crc32c::Mask(crc32c::Value(p, record::kFileHeaderCrcOffset)));
+  record::DbId db_id;
   std::copy(p + 32, p + 48, db_id.begin());
-  const uint32_t seed = wal::RecordChecksumSeed(db_id, DecodeFixed64(p + 16));
-  uint64_t offset = wal::kFileHeaderSize;
-  while (file->size() - offset >= wal::kRecordHeaderSize) {
+  const uint32_t seed = record::RecordChecksumSeed(db_id, DecodeFixed64(p + 16));
+  uint64_t offset = record::kFileHeaderSize;
+  while (file->size() - offset >= record::kRecordHeaderSize) {
     char* record = p + offset;
     const uint64_t payload_length = DecodeFixed32(record + 4);
-    if (payload_length > file->size() - offset - wal::kRecordHeaderSize) {
+    if (payload_length > file->size() - offset - record::kRecordHeaderSize) {
       return;
     }
-    // The checksum as wal_codec.cc computes it: seed, offset, header bytes [4, 40), payload.
+    // The checksum as record/record_codec.cc computes it: seed, offset, header bytes [4, 40), payload.
     char offset_bytes[8];
     EncodeFixed64(offset_bytes, offset);
     uint32_t crc = crc32c::Extend(seed, offset_bytes, sizeof(offset_bytes));
-    crc = crc32c::Extend(crc, record + 4, wal::kRecordHeaderSize - 4);
-    crc = crc32c::Extend(crc, record + wal::kRecordHeaderSize, payload_length);
+    crc = crc32c::Extend(crc, record + 4, record::kRecordHeaderSize - 4);
+    crc = crc32c::Extend(crc, record + record::kRecordHeaderSize, payload_length);
     EncodeFixed32(record, crc32c::Mask(crc));
-    offset += wal::kRecordHeaderSize + payload_length;
+    offset += record::kRecordHeaderSize + payload_length;
   }
 }
 
-void AdoptLogFile(std::string* file, uint64_t number, std::string_view db_id) {
-  if (file->size() < wal::kFileHeaderSize || db_id.size() != sizeof(wal::DbId)) {
+void AdoptRecordFile(std::string* file, uint64_t number, std::string_view db_id) {
+  if (file->size() < record::kFileHeaderSize || db_id.size() != sizeof(record::DbId)) {
     return;
   }
   EncodeFixed64(file->data() + 16, number);
-  const std::string old_id = file->substr(32, sizeof(wal::DbId));
+  const std::string old_id = file->substr(32, sizeof(record::DbId));
   for (size_t at = file->find(old_id); at != std::string::npos;
        at = file->find(old_id, at + old_id.size())) {
     file->replace(at, old_id.size(), db_id);

@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "cairn/db.h"
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 
 namespace cairn::fuzz {
 
@@ -52,16 +52,16 @@ struct FlaggedInput {
 };
 FlaggedInput SplitFlags(const uint8_t* data, size_t size);
 
-// WAL framing (WAL and manifest files): rewrites the 56-byte header's CRC, then walks the
+// Record framing (record/record_format.h: WAL and manifest files): rewrites the 56-byte header's CRC, then walks the
 // records from offset 56 and rewrites each record's CRC, seeded from the header's db_id and
 // file number and the record's offset, for as long as a record's length fits in the file.
-void FixLogChecksums(std::string* file);
+void FixRecordChecksums(std::string* file);
 
-// WAL framing: makes a file belong to another database and file number. Writes `number`
+// Record framing: makes a file belong to another database and file number. Writes `number`
 // into the header's file_number and replaces every occurrence of the header's db_id (the
 // header's own and, in a manifest, the snapshot edit's) with `db_id` (16 bytes). Files
 // shorter than a header are left alone.
-void AdoptLogFile(std::string* file, uint64_t number, std::string_view db_id);
+void AdoptRecordFile(std::string* file, uint64_t number, std::string_view db_id);
 
 // Segment files: rewrites the footer CRC (if the footer's size field says version 1's 68
 // bytes), the trailer CRC of the index, filter and properties blocks named by the footer, and

@@ -18,8 +18,8 @@
 #include "cairn/db.h"
 #include "cairn/options.h"
 #include "deterministic_env.h"
-#include "env/mem_env.h"
 #include "fuzz_util.h"
+#include "testsupport/mem_env.h"
 #include "util/filename.h"
 
 namespace cairn::fuzz {

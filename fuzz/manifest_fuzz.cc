@@ -9,7 +9,7 @@
 //   3  the manifest of a database       -> DB::Open over the template database with segments
 //                                          (fuzz_util.h) whose manifest is the payload
 // Bit 3 (kAdoptFile) gives the file the expected manifest number and the template's db_id
-// (AdoptLogFile, before checksums are fixed); mode 3 always does.
+// (AdoptRecordFile, before checksums are fixed); mode 3 always does.
 // What must hold, for every input:
 //   - no crash, leak, hang or sanitizer report;
 //   - a decoded edit passes Check(), re-encodes, and that encoding decodes to an equal edit
@@ -26,15 +26,15 @@
 #include <vector>
 
 #include "cairn/db.h"
-#include "env/mem_env.h"
 #include "fuzz_util.h"
 #include "manifest/current_file.h"
 #include "manifest/manifest_format.h"
 #include "manifest/manifest_reader.h"
 #include "manifest/segment_meta.h"
 #include "manifest/version_edit.h"
+#include "record/record_format.h"
+#include "testsupport/mem_env.h"
 #include "util/filename.h"
-#include "wal/wal_format.h"
 
 namespace cairn::fuzz {
 namespace {
@@ -194,10 +194,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string file(input.payload);
   if ((input.flags & kAdoptFile) != 0 || mode == 3) {
     const DbTemplate& t = GetDbTemplate(DbTemplateKind::kWithSegments);
-    AdoptLogFile(&file, mode == 1 ? kManifestNumber : t.manifest_number, t.db_id);
+    AdoptRecordFile(&file, mode == 1 ? kManifestNumber : t.manifest_number, t.db_id);
   }
   if ((input.flags & kFixChecksums) != 0) {
-    FixLogChecksums(&file);
+    FixRecordChecksums(&file);
   }
   if (mode == 1) {
     FuzzManifestFile(file);

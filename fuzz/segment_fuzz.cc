@@ -31,10 +31,10 @@
 #include <vector>
 
 #include "cairn/db.h"
-#include "env/mem_env.h"
 #include "fuzz_util.h"
 #include "segment/block_cache.h"
 #include "segment/segment.h"
+#include "testsupport/mem_env.h"
 #include "util/filename.h"
 #include "util/internal_key.h"
 

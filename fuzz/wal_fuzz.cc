@@ -6,7 +6,7 @@
 //   bit 1 (kRecovery)      also run recovery: the file becomes the WAL of an otherwise valid
 //                          database in a MemEnv, and DB::Open runs over it;
 //   bit 2 (kAdoptFile)     before fixing checksums, give the file the template database's WAL
-//                          number and db_id (AdoptLogFile), so it belongs to that database;
+//                          number and db_id (AdoptRecordFile), so it belongs to that database;
 //   bit 3 (kSalvage)       open with WalRecovery::kSalvage instead of kStrict;
 //   bit 4 (kTwoLogs)       the payload is split:u16 (little-endian) then bytes, cut at
 //                          split % (size + 1) into two WAL files: the template's WAL N and a
@@ -36,13 +36,14 @@
 #include "cairn/db.h"
 #include "cairn/options.h"
 #include "db/batch_payload.h"
-#include "env/mem_env.h"
 #include "fuzz_util.h"
+#include "record/record_codec.h"
+#include "record/record_reader.h"
+#include "testsupport/mem_env.h"
 #include "util/coding.h"
 #include "util/constants.h"
 #include "util/filename.h"
-#include "wal/wal_codec.h"
-#include "wal/wal_reader.h"
+#include "wal/wal_format.h"
 
 namespace cairn::fuzz {
 namespace {
@@ -92,11 +93,11 @@ class ModelHandler : public WriteBatch::Handler {
 // Applies one record to the replay. Records must be batches whose payload parses, each
 // starting after the previous one's last sequence number (docs/format-wal.md, reader rules 5
 // and 6; the first record of a database's first log may start anywhere, even at 0).
-void ApplyToReplay(const wal::Record& record, Replay* replay) {
+void ApplyToReplay(const record::Record& record, Replay* replay) {
   if (!replay->complete) {
     return;
   }
-  if (record.type != wal::RecordType::kBatch ||
+  if (record.type != record::RecordType::kBatch ||
       (replay->records > 0 && record.first_seq <= replay->last_seq)) {
     replay->complete = false;
     return;
@@ -112,18 +113,18 @@ void ApplyToReplay(const wal::Record& record, Replay* replay) {
   replay->records++;
 }
 
-void CheckRecord(const wal::Record& record, uint64_t expected_offset, uint64_t file_size,
+void CheckRecord(const record::Record& record, uint64_t expected_offset, uint64_t file_size,
                  uint32_t seed, std::string_view file) {
   FUZZ_CHECK(record.offset == expected_offset, "record does not start where the last ended");
   FUZZ_CHECK(record.end_offset() <= file_size, "record ends past the file");
   FUZZ_CHECK(record.synced_offset <= record.offset, "record claims a synced offset past it");
   std::string encoded;
-  wal::EncodeRecord(record.type, record.first_seq, record.seq_count, record.synced_offset,
-                    record.commit_micros, record.payload, wal::RecordLocation{seed, record.offset},
+  record::EncodeRecord(record.type, record.first_seq, record.seq_count, record.synced_offset,
+                    record.commit_micros, record.payload, record::RecordLocation{seed, record.offset},
                     &encoded);
   FUZZ_CHECK(encoded == file.substr(record.offset, encoded.size()),
              "a record read back does not re-encode to its bytes");
-  if (record.type == wal::RecordType::kBatch) {
+  if (record.type == record::RecordType::kBatch) {
     CountingHandler handler;
     if (ParseBatchPayload(record.payload, record.seq_count, &handler).ok()) {
       FUZZ_CHECK(handler.count == record.seq_count, "payload parsed to the wrong count");
@@ -137,38 +138,38 @@ Replay FuzzReader(const std::string& file) {
   MemEnv env;
   const std::string path = "/wal/000007.wal";
   FUZZ_CHECK(env.SetFileContentsDurably(path, file).ok(), "writing the input");
-  auto opened = wal::WalReader::Open(&env, path);
+  auto opened = record::RecordReader::Open(&env, path);
   FUZZ_CHECK(opened.ok(), "opening an existing file");
-  wal::WalReader* reader = opened.value().get();
-  wal::FileHeader header;
+  record::RecordReader* reader = opened.value().get();
+  record::FileHeader header;
   Status header_status = reader->ReadHeader(wal::kWalMagic, &header);
   Trace("header: " + header_status.ToString());
   if (!header_status.ok()) {
     return replay;
   }
-  const uint32_t seed = wal::RecordChecksumSeed(header.db_id, header.file_number);
-  uint64_t offset = wal::kFileHeaderSize;
+  const uint32_t seed = record::RecordChecksumSeed(header.db_id, header.file_number);
+  uint64_t offset = record::kFileHeaderSize;
   for (;;) {
-    wal::Record record;
-    wal::WalReader::Outcome outcome;
+    record::Record record;
+    record::RecordReader::Outcome outcome;
     Status s = reader->Next(&record, &outcome);
     FUZZ_CHECK(s.ok(), "a MemEnv read failed: " + s.ToString());
-    if (outcome == wal::WalReader::Outcome::kEnd) {
+    if (outcome == record::RecordReader::Outcome::kEnd) {
       Trace("reader: clean end at " + std::to_string(offset));
       FUZZ_CHECK(offset == file.size(), "end reported before the end of the file");
       return replay;
     }
-    if (outcome == wal::WalReader::Outcome::kDamage) {
+    if (outcome == record::RecordReader::Outcome::kDamage) {
       Trace("reader: damage at " + std::to_string(offset) + ": " + reader->damage_reason());
       FUZZ_CHECK(reader->damage_offset() == offset, "damage reported away from the cursor");
       FUZZ_CHECK(offset < file.size(), "damage reported at the end of the file");
       if (reader->damage_is_truncation()) {
-        FUZZ_CHECK(file.size() - offset < wal::kRecordHeaderSize ||
+        FUZZ_CHECK(file.size() - offset < record::kRecordHeaderSize ||
                        DecodeFixed32(file.data() + offset + 4) >
-                           file.size() - offset - wal::kRecordHeaderSize,
+                           file.size() - offset - record::kRecordHeaderSize,
                    "truncation reported for a record that fits in the file");
       }
-      wal::DamageScan scan;
+      record::DamageScan scan;
       FUZZ_CHECK(reader->ScanAfterDamage(offset, &scan).ok(), "scan after damage failed");
       FUZZ_CHECK(scan.max_synced_offset_after < file.size(),
                  "scan claims a synced offset past the file");
@@ -195,11 +196,11 @@ Replay FuzzReader(const std::string& file) {
 // salvage open that quarantines a whole listed WAL (damage at offset 0, e.g. its header): the
 // file is renamed to .corrupt, the manifest keeps listing it, and no later open succeeds.
 bool DiedAtCreation(const std::string& wal) {
-  if (wal.size() > wal::kFileHeaderSize) {
+  if (wal.size() > record::kFileHeaderSize) {
     return false;
   }
-  wal::FileHeader header;
-  return wal::DecodeFileHeader(wal, wal::kWalMagic, &header).IsCorruption();
+  record::FileHeader header;
+  return record::DecodeFileHeader(wal, wal::kWalMagic, &header).IsCorruption();
 }
 
 std::unique_ptr<DB> OpenDb(MemEnv* env, bool salvage, Status* status) {
@@ -235,8 +236,8 @@ std::string DescribeDifference(const std::map<std::string, std::string>& got,
 // predecessor.
 bool HeaderIsTemplates(const std::string& log) {
   const DbTemplate& t = GetDbTemplate();
-  wal::FileHeader header;
-  return wal::DecodeFileHeader(log, wal::kWalMagic, &header).ok() &&
+  record::FileHeader header;
+  return record::DecodeFileHeader(log, wal::kWalMagic, &header).ok() &&
          header.file_number == t.wal_number && header.prev_file_number == 0 &&
          std::string(reinterpret_cast<const char*>(header.db_id.data()), header.db_id.size()) ==
              t.db_id;
@@ -297,13 +298,13 @@ std::vector<std::string> MakeLogs(const FlaggedInput& input) {
   for (size_t i = 0; i < logs.size(); i++) {
     std::string& log = logs[i];
     if ((input.flags & kAdoptFile) != 0) {
-      AdoptLogFile(&log, t.wal_number + i, t.db_id);
-      if (i > 0 && log.size() >= wal::kFileHeaderSize) {
+      AdoptRecordFile(&log, t.wal_number + i, t.db_id);
+      if (i > 0 && log.size() >= record::kFileHeaderSize) {
         EncodeFixed64(log.data() + 24, t.wal_number + i - 1);  // prev_file_number
       }
     }
     if ((input.flags & kFixChecksums) != 0) {
-      FixLogChecksums(&log);
+      FixRecordChecksums(&log);
     }
   }
   return logs;

@@ -20,10 +20,13 @@
 #include <vector>
 
 #include "cairn/db.h"
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 
 namespace cairn::crash_test {
+
+using test::Scaled;
+using test::TestScale;
 
 inline constexpr char kDir[] = "/db";
 inline constexpr int kThreads = 4;
@@ -32,27 +35,7 @@ inline constexpr int kBatchKeysPerThread = 4;
 // A sweep that has not ended by then is stuck (the workload never finishes): fail it.
 inline constexpr uint64_t kMaxCrashPoints = 20000;
 
-// Sanitizer builds run several times slower and look for races and undefined behaviour, not
-// for depth, so they default to a quarter of the work. CAIRN_TEST_SCALE overrides either.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-inline constexpr double kDefaultTestScale = 0.25;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-inline constexpr double kDefaultTestScale = 0.25;
-#else
-inline constexpr double kDefaultTestScale = 1.0;
-#endif
-#else
-inline constexpr double kDefaultTestScale = 1.0;
-#endif
 
-inline double TestScale() {
-  const char* env = std::getenv("CAIRN_TEST_SCALE");
-  double scale = env != nullptr ? std::strtod(env, nullptr) : kDefaultTestScale;
-  return scale > 0 ? scale : kDefaultTestScale;
-}
-
-inline int Scaled(int n) { return std::max(4, static_cast<int>(n * TestScale())); }
 
 using State = std::map<std::string, std::string>;
 

@@ -35,53 +35,28 @@
 #include "cairn/db.h"
 #include "db/identity.h"
 #include "env/env_util.h"
-#include "env/mem_env.h"
 #include "manifest/current_file.h"
 #include "manifest/manifest_reader.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
 
 namespace cairn {
 namespace {
 
+using test::Key;
+using test::TestScale;
+using test::Value;
+
 constexpr char kDir[] = "/db";
 
-// Sanitizer builds run several times slower and look for races and undefined behaviour, not
-// for depth, so they default to a quarter of the work. CAIRN_TEST_SCALE overrides either.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr double kDefaultTestScale = 0.25;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-constexpr double kDefaultTestScale = 0.25;
-#else
-constexpr double kDefaultTestScale = 1.0;
-#endif
-#else
-constexpr double kDefaultTestScale = 1.0;
-#endif
-
-double TestScale() {
-  const char* env = std::getenv("CAIRN_TEST_SCALE");
-  double scale = env != nullptr ? std::strtod(env, nullptr) : kDefaultTestScale;
-  return scale > 0 ? scale : kDefaultTestScale;
-}
 
 // The sweep visits every `stride`-th byte: every byte at scale 1.
 size_t Stride(size_t at_scale_one) {
   return std::max<size_t>(1, static_cast<size_t>(static_cast<double>(at_scale_one) / TestScale()));
 }
 
-std::string Key(int i) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "key%06d", i);
-  return buf;
-}
 
-std::string Value(int i, int version) {
-  std::string value = "v" + std::to_string(version) + "-" + std::to_string(i) + "-";
-  value.resize(100, static_cast<char>('a' + (i + version) % 26));
-  return value;
-}
 
 // --- The segment layout, read from the bytes as docs/format-segment.md defines them ---------
 
@@ -455,7 +430,7 @@ TEST_F(DBCorruptionTest, FlippedByteInASyncedManifestRecordIsCorruption) {
   uint64_t number = 0;
   ASSERT_OK(manifest::ReadCurrent(&env_, kDir, &number));
   const std::string name = ManifestFileName(number);
-  wal::DbId db_id{};
+  record::DbId db_id{};
   ASSERT_OK(ReadIdentity(&env_, kDir, &db_id));
   std::vector<uint64_t> records;
   manifest::ManifestReadReport report;

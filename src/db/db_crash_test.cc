@@ -60,8 +60,8 @@
 
 #include "cairn/db.h"
 #include "db/crash_workload_testutil.h"
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 
 namespace cairn {
@@ -473,13 +473,7 @@ TEST(DBCrashTest, WritesShownAfterAProcessCrashSurviveALaterPowerLoss) {
 
 // The newest WAL file of a database directory.
 std::string NewestWal(MemEnv* env, const std::string& dir) {
-  std::string newest;
-  for (const std::string& name : env->GetChildren(dir).value()) {
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".wal") == 0) {
-      newest = std::max(newest, name);
-    }
-  }
-  return dir + "/" + newest;
+  return dir + "/" + test::NewestWalName(env->GetChildren(dir).value());
 }
 
 // Another database's WAL, as bytes: its last record claims a synced offset past 6000 bytes

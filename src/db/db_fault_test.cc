@@ -38,80 +38,39 @@
 #include <vector>
 
 #include "cairn/db.h"
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
+#include "util/filename.h"
 
 namespace cairn {
 namespace {
+
+using test::Scaled;
 
 constexpr char kDir[] = "/db";
 constexpr char kLogPath[] = "/db/LOG";
 constexpr char kOldLogPath[] = "/db/LOG.old";
 constexpr uint64_t kMaxSweepRuns = 100000;
 
-// Sanitizer builds run several times slower and look for races and undefined behaviour, not
-// for depth, so they default to a quarter of the work. CAIRN_TEST_SCALE overrides either.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr double kDefaultTestScale = 0.25;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-constexpr double kDefaultTestScale = 0.25;
-#else
-constexpr double kDefaultTestScale = 1.0;
-#endif
-#else
-constexpr double kDefaultTestScale = 1.0;
-#endif
 
-double TestScale() {
-  const char* env = std::getenv("CAIRN_TEST_SCALE");
-  double scale = env != nullptr ? std::strtod(env, nullptr) : kDefaultTestScale;
-  return scale > 0 ? scale : kDefaultTestScale;
-}
-
-int Scaled(int n) { return std::max(4, static_cast<int>(n * TestScale())); }
 
 using State = std::map<std::string, std::string>;
 
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 bool IsInfoLogPath(const std::string& path) {
-  return EndsWith(path, "/LOG") || EndsWith(path, "/LOG.old");
+  std::optional<FileType> type = test::FileTypeOf(path);
+  return type == FileType::kInfoLog || type == FileType::kInfoLogOld;
 }
 
-bool IsWalPath(const std::string& path) { return EndsWith(path, ".wal"); }
+bool IsWalPath(const std::string& path) { return test::FileTypeOf(path) == FileType::kWal; }
 // The zeros of a new WAL (NNNNNN.wal.tmp): if writing them fails, a growing WAL is created
 // instead and the LOG says why, so no caller needs to hear of it.
-bool IsWalZerosPath(const std::string& path) { return EndsWith(path, ".wal.tmp"); }
-bool IsManifestPath(const std::string& path) { return EndsWith(path, ".manifest"); }
-
-const char* KindName(FaultKind kind) {
-  switch (kind) {
-    case kFaultOpen:
-      return "open";
-    case kFaultRead:
-      return "read";
-    case kFaultWrite:
-      return "append";
-    case kFaultSync:
-      return "sync";
-    case kFaultDirSync:
-      return "dir sync";
-    case kFaultRename:
-      return "rename";
-    case kFaultUnlink:
-      return "unlink";
-    case kFaultCreateDir:
-      return "mkdir";
-    case kFaultClose:
-      return "close";
-    default:
-      return "?";
-  }
+bool IsWalZerosPath(const std::string& path) {
+  return test::FileTypeOf(path) == FileType::kTemp && path.ends_with(".tmp") &&
+         test::FileTypeOf(path.substr(0, path.size() - 4)) == FileType::kWal;
+}
+bool IsManifestPath(const std::string& path) {
+  return test::FileTypeOf(path) == FileType::kManifest;
 }
 
 // --- Attribution of injected errors ---------------------------------------------------------
@@ -366,7 +325,7 @@ void RunWithFailureAt(const std::vector<Step>& steps, uint64_t index, FaultFlavo
   ASSERT_TRUE(injected.has_value()) << "operation " << index << " was injected but not seen";
   const TracedOp* op = &injected->op;
   SCOPED_TRACE("injected into " + op->step + (injected->background ? " (background)" : "") +
-               ": " + KindName(op->kind) + " of " + op->path);
+               ": " + FaultKindName(op->kind) + " of " + op->path);
   if (!failed_step.empty()) {
     // The error reached the caller of the step that issued the failing operation (a
     // background job's error reaches a later step, e.g. a write stopped by a failed flush).

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "cairn/db.h"
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
 

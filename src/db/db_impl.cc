@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "db/db_iterator.h"
-#include "db/merging_iterator.h"
+#include "iterator/merging_iterator.h"
 #include "env/env_util.h"
 #include "util/options_text.h"
 #include "util/filename.h"

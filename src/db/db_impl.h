@@ -39,7 +39,7 @@
 #include "memtable/memtable.h"
 #include "segment/block_cache.h"
 #include "util/mutex.h"
-#include "wal/wal_format.h"
+#include "record/record_format.h"
 #include "wal/wal_manager.h"
 #include "wal/wal_recovery.h"
 
@@ -155,7 +155,7 @@ class DBImpl final : public DB {
   const std::string dir_;
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<InfoLog> info_log_;
-  wal::DbId db_id_{};
+  record::DbId db_id_{};
   std::unique_ptr<segment::BlockCache> block_cache_;
   std::unique_ptr<VersionSet> versions_;
 

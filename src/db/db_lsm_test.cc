@@ -30,7 +30,7 @@
 
 #include "cairn/db.h"
 #include "db/db_lsm_testutil.h"
-#include "env/fault_env.h"
+#include "testsupport/fault_env.h"
 #include "testutil.h"
 #include "util/filename.h"
 

@@ -26,11 +26,11 @@
 #include "cairn/db.h"
 #include "db/identity.h"
 #include "env/env_util.h"
-#include "env/fault_env.h"
-#include "env/mem_env.h"
 #include "manifest/current_file.h"
 #include "manifest/manifest_reader.h"
 #include "segment/segment.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
 #include "util/internal_key.h"
@@ -39,42 +39,11 @@ namespace cairn::test {
 
 inline constexpr char kDir[] = "/db";
 
-// Sanitizer builds run several times slower and look for races and undefined behaviour, not
-// for depth, so they default to a quarter of the work. CAIRN_TEST_SCALE overrides either.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr double kDefaultTestScale = 0.25;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-constexpr double kDefaultTestScale = 0.25;
-#else
-constexpr double kDefaultTestScale = 1.0;
-#endif
-#else
-constexpr double kDefaultTestScale = 1.0;
-#endif
 
-inline double TestScale() {
-  const char* env = std::getenv("CAIRN_TEST_SCALE");
-  double scale = env != nullptr ? std::strtod(env, nullptr) : kDefaultTestScale;
-  return scale > 0 ? scale : kDefaultTestScale;
-}
-
-inline int Scaled(int n) { return std::max(4, static_cast<int>(n * TestScale())); }
 
 using State = std::map<std::string, std::string>;
 
-inline std::string Key(int i) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "key%06d", i);
-  return buf;
-}
 
-// A value naming its key and version, padded to `size` bytes.
-inline std::string Value(int i, int version, size_t size = 100) {
-  std::string value = "v" + std::to_string(version) + "-" + std::to_string(i) + "-";
-  value.resize(std::max(size, value.size()), static_cast<char>('a' + (i + version) % 26));
-  return value;
-}
 
 // One segment as the manifest describes it.
 struct ManifestSegment {
@@ -281,7 +250,7 @@ class LsmTestBase : public ::testing::Test {
   std::vector<ManifestSegment> ReadManifestSegments() {
     uint64_t manifest_number = 0;
     EXPECT_OK(manifest::ReadCurrent(&mem_, kDir, &manifest_number));
-    wal::DbId db_id{};
+    record::DbId db_id{};
     EXPECT_OK(ReadIdentity(&mem_, kDir, &db_id));
     std::map<uint64_t, ManifestSegment> live;
     manifest::ManifestReadReport report;

@@ -41,34 +41,17 @@
 #include <vector>
 
 #include "cairn/db.h"
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 
 namespace cairn {
 namespace {
 
+using test::TestScale;
+
 constexpr char kDir[] = "/db";
 constexpr size_t kMaxLiveSnapshots = 5;
 
-// Sanitizer builds run several times slower and look for races and undefined behaviour, not
-// for depth, so they default to a quarter of the work. CAIRN_TEST_SCALE overrides either.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr double kDefaultTestScale = 0.25;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-constexpr double kDefaultTestScale = 0.25;
-#else
-constexpr double kDefaultTestScale = 1.0;
-#endif
-#else
-constexpr double kDefaultTestScale = 1.0;
-#endif
-
-double TestScale() {
-  const char* env = std::getenv("CAIRN_TEST_SCALE");
-  double scale = env != nullptr ? std::strtod(env, nullptr) : kDefaultTestScale;
-  return scale > 0 ? scale : kDefaultTestScale;
-}
 
 using State = std::map<std::string, std::string>;
 

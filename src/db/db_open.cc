@@ -142,7 +142,7 @@ namespace {
 // manifest records must be among them (Corruption otherwise), except, under salvage, one an
 // earlier salvage set aside: those are returned in *set_aside_earlier.
 Status ListWals(const std::vector<std::string>& children, const ManifestState& state, bool salvage,
-                const std::string& dir, std::vector<wal::LogFile>* logs,
+                const std::string& dir, std::vector<wal::WalFile>* logs,
                 std::vector<uint64_t>* set_aside_earlier) {
   std::set<uint64_t> present;
   std::set<uint64_t> quarantined;
@@ -185,7 +185,7 @@ Status ListWals(const std::vector<std::string>& children, const ManifestState& s
 Status DBImpl::RecoverWal(const std::vector<std::string>& children, const ManifestState& state,
                           uint64_t* empty_wal, std::vector<uint64_t>* dropped_wals) {
   const bool salvage = options_.wal_recovery == WalRecovery::kSalvage;
-  std::vector<wal::LogFile> logs;
+  std::vector<wal::WalFile> logs;
   std::vector<uint64_t> set_aside_earlier;
   CAIRN_RETURN_IF_ERROR(ListWals(children, state, salvage, dir_, &logs, &set_aside_earlier));
   auto recovered = std::make_shared<MemTable>();
@@ -194,13 +194,13 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
   recovery_options.db_id = db_id_;
   recovery_options.first_prev_bound = std::max<uint64_t>(state.log_number, 1);
   recovery_options.salvage = salvage;
-  recovery_options.recorded_logs.insert(state.expected_wals.begin(), state.expected_wals.end());
+  recovery_options.recorded_wals.insert(state.expected_wals.begin(), state.expected_wals.end());
   wal::RecoveryResult result;
   uint64_t last_commit_micros = state.last_commit_micros;
   uint64_t start_micros = env_->NowMonotonicMicros();
-  Status s = wal::RecoverLogs(
+  Status s = wal::RecoverWals(
       env_, logs, recovery_options,
-      [&](const wal::Record& record) {
+      [&](const record::Record& record) {
         recovered->NoteCommitTime(record.commit_micros);
         last_commit_micros = std::max(last_commit_micros, record.commit_micros);
         return InsertBatchPayload(record.payload, record.seq_count, record.first_seq,
@@ -212,8 +212,8 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
     return s;
   }
   uint64_t elapsed_micros = env_->NowMonotonicMicros() - start_micros;
-  *empty_wal = result.empty_newest_log;
-  *dropped_wals = result.dropped_logs;
+  *empty_wal = result.empty_newest_wal;
+  *dropped_wals = result.dropped_wals;
   for (uint64_t number : set_aside_earlier) {
     dropped_wals->push_back(number);
     result.lost += std::string(result.lost.empty() ? "" : "; ") +
@@ -225,8 +225,8 @@ Status DBImpl::RecoverWal(const std::vector<std::string>& children, const Manife
   for (const std::string& event : result.events) {
     Log("recovery: " + event);
   }
-  for (const wal::LogFile& log : logs) {
-    if (log.number <= result.newest_log_number) {
+  for (const wal::WalFile& log : logs) {
+    if (log.number <= result.newest_wal_number) {
       auto size = env_->GetFileSize(JoinPath(dir_, log.name));
       if (!size.ok()) {
         return size.status();

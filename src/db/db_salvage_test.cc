@@ -25,11 +25,11 @@
 #include <vector>
 
 #include "cairn/db.h"
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "record/record_format.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
-#include "wal/wal_format.h"
 
 namespace cairn {
 namespace {
@@ -106,11 +106,11 @@ class DBSalvageTest : public ::testing::Test {
     const std::string older = mem_.ReadFileContents(Path(wals[0])).value();
     const std::string prepared = mem_.ReadFileContents(Path(wals[1])).value();
     // A header and no record (zero-filled after it when made from a preallocated file).
-    ASSERT_GE(prepared.size(), wal::kFileHeaderSize);
-    ASSERT_EQ(prepared.find_first_not_of('\0', wal::kFileHeaderSize), std::string::npos);
+    ASSERT_GE(prepared.size(), record::kFileHeaderSize);
+    ASSERT_EQ(prepared.find_first_not_of('\0', record::kFileHeaderSize), std::string::npos);
     ASSERT_OK(mem_.SetFileContentsDurably(Path(wals[0]), older + std::string(300, '\x5a')));
     const std::string lost = kind == 0   ? prepared.substr(0, 20)
-                             : kind == 1 ? std::string(wal::kFileHeaderSize, '\0')
+                             : kind == 1 ? std::string(record::kFileHeaderSize, '\0')
                                          : std::string();
     ASSERT_OK(mem_.SetFileContentsDurably(Path(wals[1]), lost));
     damaged_.clear();

@@ -11,8 +11,8 @@
 #include <map>
 #include <thread>
 
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/options_text.h"
 
@@ -225,10 +225,7 @@ TEST_F(DBTest, MissingRecordedWalIsCorruption) {
   ASSERT_OK(Open());
   ASSERT_OK(db_->Put(WriteOptions(), "a", "1"));
   db_.reset();  // the write is only in the WAL: close does not flush
-  std::string newest;
-  for (const std::string& name : env_.GetChildren(kDir).value()) {
-    if (name.size() > 4 && name.substr(name.size() - 4) == ".wal") newest = std::max(newest, name);
-  }
+  std::string newest = test::NewestWalName(env_.GetChildren(kDir).value());
   ASSERT_FALSE(newest.empty());
   ASSERT_OK(env_.RemoveFile(std::string(kDir) + "/" + newest));
   Status s = Open();

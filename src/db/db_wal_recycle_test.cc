@@ -31,11 +31,12 @@
 #include "cairn/db.h"
 #include "cairn/write_batch.h"
 #include "db/identity.h"
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "record/record_writer.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
-#include "wal/wal_writer.h"
+#include "wal/wal_format.h"
 
 namespace cairn {
 namespace {
@@ -309,20 +310,21 @@ uint64_t FirstPooledWal(MemEnv* env) {
 
 // A complete, synced log numbered `number` of database `id` whose records put `ghost<i>`
 // at sequence numbers from 1,000,000 on: valid records of that number, as a previous life.
-std::string GhostLog(const wal::DbId& id, uint64_t number) {
+std::string GhostLog(const record::DbId& id, uint64_t number) {
   MemEnv scratch;
   EXPECT_OK(scratch.CreateDir("/s"));
-  wal::FileHeader header;
+  record::FileHeader header;
+  header.magic = wal::kWalMagic;
   header.file_number = number;
   header.db_id = id;
-  auto writer = wal::WalWriter::Create(&scratch, "/s", "/s/ghost", header);
+  auto writer = record::RecordWriter::Create(&scratch, "/s", "/s/ghost", header);
   EXPECT_OK(writer.status());
   for (int i = 0; i < 200; i++) {
     WriteBatch batch;
     batch.Put("ghost" + std::to_string(i), std::string(1000, 'G'));
     batch.Delete("k" + std::to_string(i % 12));
     std::string buffer;
-    writer.value()->AppendRecord(wal::RecordType::kBatch, 1000000 + 2 * i, batch.Count(), 1,
+    writer.value()->AppendRecord(record::RecordType::kBatch, 1000000 + 2 * i, batch.Count(), 1,
                                  batch.rep(), &buffer);
     EXPECT_OK(writer.value()->Write(buffer));
     EXPECT_OK(writer.value()->Sync());
@@ -345,7 +347,7 @@ TEST(DBWalRecycleTest, RecordsOfAPreviousLifeWithHigherSequenceNumbersAreNeverRe
       pooled = FirstPooledWal(&env);
     }
     ASSERT_NE(pooled, 0u) << "no WAL was pooled";
-    wal::DbId id{};
+    record::DbId id{};
     ASSERT_OK(ReadIdentity(&env, kDir, &id));
     const std::string pooled_path = std::string(kDir) + "/" + WalFileName(pooled);
     ASSERT_OK(env.SetFileContentsDurably(pooled_path, GhostLog(id, pooled)));

@@ -130,7 +130,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
   }
   assert(last_sequence <= kMaxSequenceNumber);
 
-  wal::WalWriter* wal = wal_->active();
+  record::RecordWriter* wal = wal_->active();
   commit_buffer_.clear();
   uint64_t user_bytes = 0;
   uint64_t batches = 0;
@@ -139,7 +139,7 @@ Status DBImpl::CommitGroup(const std::vector<WriteQueue::Writer*>& group) {
       continue;  // a sync request
     }
     batches++;
-    wal->AppendRecord(wal::RecordType::kBatch, writer->first_sequence, writer->batch->Count(),
+    wal->AppendRecord(record::RecordType::kBatch, writer->first_sequence, writer->batch->Count(),
                       commit_micros, writer->batch->rep(), &commit_buffer_);
     user_bytes += writer->batch->rep().size();
   }

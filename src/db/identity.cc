@@ -17,7 +17,7 @@ static_assert(kIdentityCrcOffset + 4 == kIdentityFileSize);
 
 }  // namespace
 
-std::string EncodeIdentity(const wal::DbId& id) {
+std::string EncodeIdentity(const record::DbId& id) {
   std::string out(kIdentityMagic);
   PutFixed32(&out, kIdentityVersion);
   PutFixed32(&out, 0);
@@ -27,7 +27,7 @@ std::string EncodeIdentity(const wal::DbId& id) {
   return out;
 }
 
-Status DecodeIdentity(std::string_view bytes, wal::DbId* id) {
+Status DecodeIdentity(std::string_view bytes, record::DbId* id) {
   if (bytes.size() != kIdentityFileSize) {
     return Status::Corruption("IDENTITY has " + std::to_string(bytes.size()) +
                               " bytes, expected " + std::to_string(kIdentityFileSize));
@@ -47,7 +47,7 @@ Status DecodeIdentity(std::string_view bytes, wal::DbId* id) {
   return Status::OK();
 }
 
-Status ReadIdentity(Env* env, const std::string& dir, wal::DbId* id) {
+Status ReadIdentity(Env* env, const std::string& dir, record::DbId* id) {
   auto bytes = ReadWholeFile(env, JoinPath(dir, kIdentityFileName), kIdentityFileSize);
   if (!bytes.ok()) {
     return bytes.status();
@@ -55,7 +55,7 @@ Status ReadIdentity(Env* env, const std::string& dir, wal::DbId* id) {
   return DecodeIdentity(bytes.value(), id);
 }
 
-Status WriteIdentity(Env* env, const std::string& dir, const wal::DbId& id) {
+Status WriteIdentity(Env* env, const std::string& dir, const record::DbId& id) {
   return PublishFile(env, dir, std::string(kIdentityFileName), EncodeIdentity(id));
 }
 

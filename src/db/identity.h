@@ -13,19 +13,19 @@
 
 #include "cairn/env.h"
 #include "cairn/status.h"
-#include "wal/wal_format.h"
+#include "record/record_format.h"
 
 namespace cairn {
 
 inline constexpr size_t kIdentityFileSize = 36;
 
-std::string EncodeIdentity(const wal::DbId& id);
-Status DecodeIdentity(std::string_view bytes, wal::DbId* id);
+std::string EncodeIdentity(const record::DbId& id);
+Status DecodeIdentity(std::string_view bytes, record::DbId* id);
 
 // Reads and checks `dir`/IDENTITY.
-Status ReadIdentity(Env* env, const std::string& dir, wal::DbId* id);
+Status ReadIdentity(Env* env, const std::string& dir, record::DbId* id);
 // Publishes a new IDENTITY durably.
-Status WriteIdentity(Env* env, const std::string& dir, const wal::DbId& id);
+Status WriteIdentity(Env* env, const std::string& dir, const record::DbId& id);
 
 }  // namespace cairn
 

@@ -9,9 +9,10 @@
 #include "env/env_util.h"
 #include "manifest/current_file.h"
 #include "manifest/manifest_reader.h"
+#include "record/record_reader.h"
 #include "segment/segment.h"
 #include "util/filename.h"
-#include "wal/wal_reader.h"
+#include "wal/wal_format.h"
 
 namespace cairn {
 namespace {
@@ -25,11 +26,11 @@ struct LiveState {
 
 // Whether a WAL file holds at least one intact record (under its own header's identity).
 Result<bool> WalHoldsRecords(Env* env, const std::string& path) {
-  auto opened = wal::WalReader::Open(env, path);
+  auto opened = record::RecordReader::Open(env, path);
   if (!opened.ok()) {
     return opened.status();
   }
-  wal::FileHeader header;
+  record::FileHeader header;
   Status s = opened.value()->ReadHeader(wal::kWalMagic, &header);
   if (s.IsIOError()) {
     return s;
@@ -37,8 +38,8 @@ Result<bool> WalHoldsRecords(Env* env, const std::string& path) {
   if (!s.ok()) {
     return true;  // unreadable header: judged by VerifyWal, never skipped
   }
-  wal::DamageScan scan;
-  CAIRN_RETURN_IF_ERROR(opened.value()->ScanAfterDamage(wal::kFileHeaderSize - 1, &scan));
+  record::DamageScan scan;
+  CAIRN_RETURN_IF_ERROR(opened.value()->ScanAfterDamage(record::kFileHeaderSize - 1, &scan));
   return scan.intact_records_after > 0;
 }
 
@@ -47,22 +48,22 @@ Result<bool> WalHoldsRecords(Env* env, const std::string& path) {
 // `expected_prev` otherwise.
 Status VerifyWal(Env* env, const std::string& dir, const std::string& name, uint64_t number,
                  std::optional<uint64_t> expected_prev, uint64_t expected_prev_below, bool newest,
-                 const wal::DbId* db_id, VerifyReport* report) {
-  auto opened = wal::WalReader::Open(env, JoinPath(dir, name));
+                 const record::DbId* db_id, VerifyReport* report) {
+  auto opened = record::RecordReader::Open(env, JoinPath(dir, name));
   if (!opened.ok()) {
     report->problems.push_back(name + ": cannot open: " + opened.status().ToString());
     return Status::OK();
   }
-  wal::WalReader* reader = opened.value().get();
+  record::RecordReader* reader = opened.value().get();
   report->files_checked++;
-  wal::FileHeader header;
+  record::FileHeader header;
   Status s = reader->ReadHeader(wal::kWalMagic, &header);
   if (!s.ok()) {
     if (s.IsIOError()) {
       return s;
     }
     std::string line = name + " offset 0: " + s.message();
-    if (newest && reader->file_size() <= wal::kFileHeaderSize) {
+    if (newest && reader->file_size() <= record::kFileHeaderSize) {
       report->notes.push_back(line + " (an unfinished newest WAL; the next open removes it)");
     } else {
       report->problems.push_back(line);
@@ -70,27 +71,27 @@ Status VerifyWal(Env* env, const std::string& dir, const std::string& name, uint
     return Status::OK();
   }
   if (header.file_number != number) {
-    report->problems.push_back(name + " offset 0: header names log " +
+    report->problems.push_back(name + " offset 0: header names WAL " +
                                std::to_string(header.file_number));
   }
   bool chain_ok = expected_prev.has_value() ? header.prev_file_number == *expected_prev
                                             : header.prev_file_number < expected_prev_below;
   if (!chain_ok) {
-    report->problems.push_back(name + " offset 0: its predecessor is log " +
+    report->problems.push_back(name + " offset 0: its predecessor is WAL " +
                                std::to_string(header.prev_file_number) + ", which is missing");
   }
   if (db_id != nullptr && header.db_id != *db_id) {
     report->problems.push_back(name + " offset 0: belongs to another database");
   }
   for (;;) {
-    wal::Record record;
-    wal::WalReader::Outcome outcome;
+    record::Record record;
+    record::RecordReader::Outcome outcome;
     CAIRN_RETURN_IF_ERROR(reader->Next(&record, &outcome));
-    if (outcome == wal::WalReader::Outcome::kEnd) {
+    if (outcome == record::RecordReader::Outcome::kEnd) {
       break;
     }
-    if (outcome == wal::WalReader::Outcome::kDamage) {
-      wal::DamageScan scan;
+    if (outcome == record::RecordReader::Outcome::kDamage) {
+      record::DamageScan scan;
       CAIRN_RETURN_IF_ERROR(reader->ScanAfterDamage(reader->damage_offset(), &scan));
       std::string line = name + " offset " + std::to_string(reader->damage_offset()) + ": " +
                          reader->damage_reason();
@@ -113,7 +114,7 @@ Status VerifyWal(Env* env, const std::string& dir, const std::string& name, uint
 }
 
 // Reads CURRENT and the manifest it names (never changing either) into *live.
-Status VerifyManifest(Env* env, const std::string& dir, const wal::DbId* db_id, LiveState* live,
+Status VerifyManifest(Env* env, const std::string& dir, const record::DbId* db_id, LiveState* live,
                       VerifyReport* report) {
   uint64_t manifest_number = 0;
   Status s = manifest::ReadCurrent(env, dir, &manifest_number);
@@ -127,7 +128,7 @@ Status VerifyManifest(Env* env, const std::string& dir, const wal::DbId* db_id, 
   report->files_checked += 2;
   std::string name = ManifestFileName(manifest_number);
   manifest::ManifestReadReport read_report;
-  std::optional<wal::DbId> expected;
+  std::optional<record::DbId> expected;
   if (db_id != nullptr) {
     expected = *db_id;
   }
@@ -238,7 +239,7 @@ Status VerifyDatabase(Env* env, const std::string& dir, VerifyReport* report) {
     }
   }
   std::sort(wals.begin(), wals.end());
-  wal::DbId db_id{};
+  record::DbId db_id{};
   bool id_known = false;
   if (has_identity) {
     report->files_checked++;

@@ -8,10 +8,11 @@
 #include <gtest/gtest.h>
 
 #include "cairn/db.h"
-#include "env/mem_env.h"
+#include "record/record_reader.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
-#include "wal/wal_reader.h"
+#include "wal/wal_format.h"
 
 namespace cairn {
 namespace {
@@ -54,13 +55,13 @@ class VerifyTest : public ::testing::Test {
   std::string NewestWalWithRecords() {
     std::string found;
     for (const std::string& name : Files(FileType::kWal)) {
-      auto reader = wal::WalReader::Open(&env_, Path(name));
-      wal::FileHeader header;
-      wal::Record record;
-      wal::WalReader::Outcome outcome = wal::WalReader::Outcome::kEnd;
+      auto reader = record::RecordReader::Open(&env_, Path(name));
+      record::FileHeader header;
+      record::Record record;
+      record::RecordReader::Outcome outcome = record::RecordReader::Outcome::kEnd;
       if (reader.ok() && reader.value()->ReadHeader(wal::kWalMagic, &header).ok() &&
           reader.value()->Next(&record, &outcome).ok() &&
-          outcome == wal::WalReader::Outcome::kRecord) {
+          outcome == record::RecordReader::Outcome::kRecord) {
         found = name;
       }
     }

@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 
 namespace cairn {

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 
 namespace cairn {
 namespace {

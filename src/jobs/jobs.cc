@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "db/merging_iterator.h"
+#include "iterator/merging_iterator.h"
 #include "jobs/garbage_filter.h"
 #include "jobs/output_writer.h"
 #include "util/filename.h"

@@ -10,7 +10,7 @@
 
 #include <cstdio>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "manifest/manifest_format.h"
 #include "testutil.h"
 #include "util/crc32c.h"

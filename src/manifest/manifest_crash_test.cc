@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "env/env_util.h"
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "manifest/current_file.h"
 #include "manifest/manifest_reader.h"
 #include "manifest/manifest_testutil.h"
@@ -153,7 +153,7 @@ class Workload {
 
   Env* const env_;
   const bool rollover_on_failed_append_;
-  const wal::DbId db_id_ = test::TestDbId();
+  const record::DbId db_id_ = test::TestDbId();
   uint64_t counter_ = 1;  // the database's file-number counter
   std::unique_ptr<ManifestWriter> writer_;
   std::vector<ModelState> states_;

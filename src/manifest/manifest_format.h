@@ -1,8 +1,8 @@
 // The manifest's on-disk constants (spec: docs/format-manifest.md). Every value here is
 // written to disk: never renumber or change one; add a new format version instead.
 //
-// A manifest file NNNNNN.manifest is a log in the WAL's framing (docs/format-wal.md): the same
-// 56-byte header with the magic "CAIRNMAN", then records of type kManifestEdit whose payload
+// A manifest file NNNNNN.manifest is a record file (record/record_format.h, framing spec in
+// docs/format-wal.md): the same 56-byte header with the magic "CAIRNMAN", then records of type kManifestEdit whose payload
 // is one encoded VersionEdit:
 //
 //   edit  := field*
@@ -18,18 +18,18 @@
 #include <cstdint>
 #include <string_view>
 
+#include "record/record_format.h"
 #include "util/constants.h"
 #include "util/internal_key.h"
-#include "wal/wal_format.h"
 
 namespace cairn::manifest {
 
 // "CAIRNMAN": a manifest log. Same length as the WAL's magic, so the header layout is shared.
 inline constexpr std::string_view kManifestMagic{"CAIRNMAN", 8};
-static_assert(kManifestMagic.size() == wal::kWalMagic.size());
+static_assert(kManifestMagic.size() == record::kMagicSize);
 
 // The record type of every manifest record.
-inline constexpr wal::RecordType kEditRecordType = wal::RecordType::kManifestEdit;
+inline constexpr record::RecordType kEditRecordType = record::RecordType::kManifestEdit;
 // Every edit occupies one index (the record's seq_count).
 inline constexpr uint32_t kEditIndexCount = 1;
 

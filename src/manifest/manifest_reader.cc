@@ -5,8 +5,8 @@
 
 #include "env/env_util.h"
 #include "manifest/manifest_format.h"
+#include "record/record_reader.h"
 #include "util/filename.h"
-#include "wal/wal_reader.h"
 
 namespace cairn::manifest {
 namespace {
@@ -15,7 +15,7 @@ namespace {
 // been read and judged: the torn-tail cut is made by ReadManifest after Run() returns.
 class ManifestReplay {
  public:
-  ManifestReplay(std::string name, const std::optional<wal::DbId>& expected_db_id,
+  ManifestReplay(std::string name, const std::optional<record::DbId>& expected_db_id,
                  const ManifestEditCallback& on_edit, ManifestReadReport* report)
       : name_(std::move(name)),
         expected_db_id_(expected_db_id),
@@ -24,48 +24,48 @@ class ManifestReplay {
 
   // Reads the header and every record. OK with report_->torn_tail set means the caller may
   // cut the file at report_->torn_tail_offset.
-  Status Run(wal::WalReader* reader, uint64_t number);
+  Status Run(record::RecordReader* reader, uint64_t number);
 
  private:
   Status Corrupt(uint64_t offset, const std::string& what) const {
     return Status::Corruption("manifest " + name_ + " offset " + std::to_string(offset) + ": " +
                               what);
   }
-  Status ReadHeader(wal::WalReader* reader, uint64_t number);
-  Status ApplyRecord(const wal::Record& record);
-  Status OnDamage(wal::WalReader* reader);
+  Status ReadHeader(record::RecordReader* reader, uint64_t number);
+  Status ApplyRecord(const record::Record& record);
+  Status OnDamage(record::RecordReader* reader);
 
   const std::string name_;
-  const std::optional<wal::DbId>& expected_db_id_;
+  const std::optional<record::DbId>& expected_db_id_;
   const ManifestEditCallback& on_edit_;
   ManifestReadReport* const report_;
-  wal::DbId header_db_id_{};
+  record::DbId header_db_id_{};
 };
 
-Status ManifestReplay::Run(wal::WalReader* reader, uint64_t number) {
+Status ManifestReplay::Run(record::RecordReader* reader, uint64_t number) {
   report_->file_size_bytes = reader->file_size();
   CAIRN_RETURN_IF_ERROR(ReadHeader(reader, number));
-  report_->valid_end_offset = wal::kFileHeaderSize;
+  report_->valid_end_offset = record::kFileHeaderSize;
   for (;;) {
-    wal::Record record;
-    wal::WalReader::Outcome outcome;
+    record::Record record;
+    record::RecordReader::Outcome outcome;
     CAIRN_RETURN_IF_ERROR(reader->Next(&record, &outcome));
-    if (outcome == wal::WalReader::Outcome::kEnd) {
+    if (outcome == record::RecordReader::Outcome::kEnd) {
       break;
     }
-    if (outcome == wal::WalReader::Outcome::kDamage) {
+    if (outcome == record::RecordReader::Outcome::kDamage) {
       return OnDamage(reader);
     }
     CAIRN_RETURN_IF_ERROR(ApplyRecord(record));
   }
   if (report_->edit_count == 0) {
-    return Corrupt(wal::kFileHeaderSize, "the file holds no snapshot edit");
+    return Corrupt(record::kFileHeaderSize, "the file holds no snapshot edit");
   }
   return Status::OK();
 }
 
-Status ManifestReplay::ReadHeader(wal::WalReader* reader, uint64_t number) {
-  wal::FileHeader header;
+Status ManifestReplay::ReadHeader(record::RecordReader* reader, uint64_t number) {
+  record::FileHeader header;
   Status s = reader->ReadHeader(kManifestMagic, &header);
   if (!s.ok()) {
     if (s.IsCorruption()) {
@@ -87,7 +87,7 @@ Status ManifestReplay::ReadHeader(wal::WalReader* reader, uint64_t number) {
   return Status::OK();
 }
 
-Status ManifestReplay::ApplyRecord(const wal::Record& record) {
+Status ManifestReplay::ApplyRecord(const record::Record& record) {
   const uint64_t index = report_->edit_count;
   if (record.type != kEditRecordType) {
     return Corrupt(record.offset, "record of type " +
@@ -122,7 +122,7 @@ Status ManifestReplay::ApplyRecord(const wal::Record& record) {
   return Status::OK();
 }
 
-Status ManifestReplay::OnDamage(wal::WalReader* reader) {
+Status ManifestReplay::OnDamage(record::RecordReader* reader) {
   const uint64_t offset = reader->damage_offset();
   const std::string what =
       "edit " + std::to_string(report_->edit_count) + ": " + reader->damage_reason();
@@ -130,7 +130,7 @@ Status ManifestReplay::OnDamage(wal::WalReader* reader) {
     // The snapshot is synced before CURRENT can name the file, so it is never a torn tail.
     return Corrupt(offset, what + "; the file holds no intact snapshot edit");
   }
-  wal::DamageScan scan;
+  record::DamageScan scan;
   CAIRN_RETURN_IF_ERROR(reader->ScanAfterDamage(offset, &scan));
   if (scan.max_synced_offset_after > offset) {
     return Corrupt(offset, what + "; " + std::to_string(scan.intact_records_after) +
@@ -150,7 +150,7 @@ Status ManifestReplay::OnDamage(wal::WalReader* reader) {
 }  // namespace
 
 Status ReadManifest(Env* env, const std::string& dir, const std::string& manifest_name,
-                    const std::optional<wal::DbId>& expected_db_id, ManifestReadMode mode,
+                    const std::optional<record::DbId>& expected_db_id, ManifestReadMode mode,
                     const ManifestEditCallback& on_edit, ManifestReadReport* report) {
   *report = ManifestReadReport();
   FileType type;
@@ -159,7 +159,7 @@ Status ReadManifest(Env* env, const std::string& dir, const std::string& manifes
     return Status::InvalidArgument("not a manifest file name: " + manifest_name);
   }
   const std::string path = JoinPath(dir, manifest_name);
-  auto opened = wal::WalReader::Open(env, path);
+  auto opened = record::RecordReader::Open(env, path);
   if (!opened.ok()) {
     if (opened.status().IsNotFound()) {
       // Whoever names a manifest (CURRENT) relies on it: its absence is lost metadata.
@@ -167,7 +167,7 @@ Status ReadManifest(Env* env, const std::string& dir, const std::string& manifes
     }
     return opened.status().WithContext("manifest " + path);
   }
-  std::unique_ptr<wal::WalReader> reader = std::move(opened).value();
+  std::unique_ptr<record::RecordReader> reader = std::move(opened).value();
   ManifestReplay replay(manifest_name, expected_db_id, on_edit, report);
   CAIRN_RETURN_IF_ERROR(replay.Run(reader.get(), number));
   reader.reset();

@@ -1,6 +1,6 @@
 // ReadManifest: reads, validates and replays one manifest file.
 //
-// The manifest uses the WAL's framing, so it is read with wal::WalReader and judged by the
+// The manifest is a record file like the WAL, so it is read with record::RecordReader and judged by the
 // same synced-offset rule (docs/format-manifest.md):
 //   - damage after the last synced offset (no intact record after it claims it was synced)
 //     is a torn tail, a crash during an Append whose edit was never acknowledged: in
@@ -34,7 +34,7 @@
 #include "cairn/env.h"
 #include "cairn/status.h"
 #include "manifest/version_edit.h"
-#include "wal/wal_format.h"
+#include "record/record_format.h"
 
 namespace cairn::manifest {
 
@@ -48,7 +48,7 @@ enum class ManifestReadMode {
 struct ManifestReadReport {
   uint64_t file_number = 0;
   uint64_t prev_manifest_number = 0;  // from the header
-  wal::DbId db_id{};                  // from the header
+  record::DbId db_id{};                  // from the header
   uint64_t file_size_bytes = 0;       // before any truncation
   uint64_t edit_count = 0;            // edits delivered, the snapshot included
   uint64_t valid_end_offset = 0;      // end of the last intact edit
@@ -67,7 +67,7 @@ using ManifestEditCallback = std::function<Status(const VersionEdit& edit, uint6
 // described in the header comment. `report` must not be null.
 [[nodiscard]] Status ReadManifest(Env* env, const std::string& dir,
                                   const std::string& manifest_name,
-                                  const std::optional<wal::DbId>& expected_db_id,
+                                  const std::optional<record::DbId>& expected_db_id,
                                   ManifestReadMode mode, const ManifestEditCallback& on_edit,
                                   ManifestReadReport* report);
 

@@ -13,15 +13,16 @@
 
 #include <vector>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "manifest/manifest_format.h"
 #include "manifest/manifest_testutil.h"
 #include "manifest/manifest_writer.h"
+#include "record/record_codec.h"
 #include "testutil.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
 #include "util/filename.h"
-#include "wal/wal_codec.h"
+#include "wal/wal_format.h"
 
 namespace cairn::manifest {
 namespace {
@@ -31,7 +32,7 @@ using test::MakeSegment;
 constexpr char kDir[] = "/db";
 constexpr char kPath[] = "/db/000005.manifest";
 
-VersionEdit Snapshot(const wal::DbId& db_id = test::TestDbId()) {
+VersionEdit Snapshot(const record::DbId& db_id = test::TestDbId()) {
   VersionEdit edit;
   edit.db_id = db_id;
   edit.log_number = 2;
@@ -70,7 +71,7 @@ class ManifestReaderTest : public ::testing::Test {
   void WriteManifest(int deltas) {
     auto writer = ManifestWriter::Create(&env_, kDir, 5, 0, test::TestDbId(), Snapshot());
     ASSERT_OK(writer.status());
-    offsets_ = {wal::kFileHeaderSize, writer.value()->size_bytes()};
+    offsets_ = {record::kFileHeaderSize, writer.value()->size_bytes()};
     for (int i = 0; i < deltas; i++) {
       ASSERT_OK(writer.value()->Append(Delta(i)));
       offsets_.push_back(writer.value()->size_bytes());
@@ -81,7 +82,7 @@ class ManifestReaderTest : public ::testing::Test {
   }
 
   Read ReadFile(ManifestReadMode mode, const std::string& name = "000005.manifest",
-                std::optional<wal::DbId> db_id = test::TestDbId()) {
+                std::optional<record::DbId> db_id = test::TestDbId()) {
     Read read;
     read.status = ReadManifest(
         &env_, kDir, name, db_id, mode,
@@ -111,21 +112,21 @@ class ManifestReaderTest : public ::testing::Test {
   // Builds a manifest byte by byte: a header and records with the given types, indexes and
   // payloads, each stamped as if every earlier byte had been synced.
   struct RawRecord {
-    wal::RecordType type;
+    record::RecordType type;
     uint64_t index;
     std::string payload;
   };
   void WriteRaw(const std::string& path, uint64_t number, const std::vector<RawRecord>& records,
                 std::string_view magic = kManifestMagic) {
-    wal::FileHeader header;
+    record::FileHeader header;
     header.magic = magic;
     header.file_number = number;
     header.db_id = test::TestDbId();
     std::string bytes;
-    wal::EncodeFileHeader(header, &bytes);
+    record::EncodeFileHeader(header, &bytes);
     for (const RawRecord& r : records) {
-      wal::EncodeRecord(r.type, r.index, 1, bytes.size(), 0, r.payload,
-                        wal::RecordLocation{wal::RecordChecksumSeed(header.db_id, number),
+      record::EncodeRecord(r.type, r.index, 1, bytes.size(), 0, r.payload,
+                        record::RecordLocation{record::RecordChecksumSeed(header.db_id, number),
                                             bytes.size()},
                         &bytes);
     }
@@ -182,7 +183,7 @@ TEST_F(ManifestReaderTest, GarbageAfterTheLastEditIsTornTail) {
 // confined to it is indistinguishable from a torn write and is cut (docs: known limit).
 TEST_F(ManifestReaderTest, DamageInTheFinalEditIsTornTail) {
   WriteManifest(3);
-  ASSERT_OK(env_.CorruptByte(kPath, offsets_[3] + wal::kRecordHeaderSize + 2, 0x10));
+  ASSERT_OK(env_.CorruptByte(kPath, offsets_[3] + record::kRecordHeaderSize + 2, 0x10));
   Read read = ReadFile(ManifestReadMode::kRecover);
   ASSERT_OK(read.status);
   EXPECT_EQ(read.edits, Expected(2));
@@ -221,49 +222,49 @@ TEST_F(ManifestReaderTest, MisnamedOrForeignFileIsCorruption) {
   EXPECT_NE(read.status.message().find("header names file number 5"), std::string::npos)
       << read.status.ToString();
 
-  WriteRaw(kPath, 5, {{wal::RecordType::kBatch, 0, "x"}}, wal::kWalMagic);
+  WriteRaw(kPath, 5, {{record::RecordType::kBatch, 0, "x"}}, wal::kWalMagic);
   read = ReadFile(ManifestReadMode::kRecover);
   ExpectCorruptionAt(read, 0, env_.ReadFileContents(kPath).value());
   EXPECT_NE(read.status.message().find("bad magic"), std::string::npos);
 }
 
 TEST_F(ManifestReaderTest, FirstEditMustBeTheOnlySnapshot) {
-  WriteRaw(kPath, 5, {{wal::RecordType::kManifestEdit, 0, EditBytes(Delta(0))}});
-  ExpectCorruptionAt(ReadFile(ManifestReadMode::kRecover), wal::kFileHeaderSize,
+  WriteRaw(kPath, 5, {{record::RecordType::kManifestEdit, 0, EditBytes(Delta(0))}});
+  ExpectCorruptionAt(ReadFile(ManifestReadMode::kRecover), record::kFileHeaderSize,
                      env_.ReadFileContents(kPath).value());
 
   WriteRaw(kPath, 5,
-           {{wal::RecordType::kManifestEdit, 0, EditBytes(Snapshot())},
-            {wal::RecordType::kManifestEdit, 1, EditBytes(Snapshot())}});
+           {{record::RecordType::kManifestEdit, 0, EditBytes(Snapshot())},
+            {record::RecordType::kManifestEdit, 1, EditBytes(Snapshot())}});
   Read read = ReadFile(ManifestReadMode::kRecover);
   EXPECT_TRUE(read.status.IsCorruption()) << read.status.ToString();
   EXPECT_NE(read.status.message().find("second snapshot"), std::string::npos);
 
   WriteRaw(kPath, 5,
-           {{wal::RecordType::kManifestEdit, 0, EditBytes(Snapshot(test::TestDbId(0x77)))}});
+           {{record::RecordType::kManifestEdit, 0, EditBytes(Snapshot(test::TestDbId(0x77)))}});
   read = ReadFile(ManifestReadMode::kRecover, "000005.manifest", std::nullopt);
   EXPECT_TRUE(read.status.IsCorruption()) << read.status.ToString();
 }
 
 TEST_F(ManifestReaderTest, ForeignRecordTypeOrIndexOutOfOrderIsCorruption) {
   WriteRaw(kPath, 5,
-           {{wal::RecordType::kManifestEdit, 0, EditBytes(Snapshot())},
-            {wal::RecordType::kBatch, 1, EditBytes(Delta(0))}});
+           {{record::RecordType::kManifestEdit, 0, EditBytes(Snapshot())},
+            {record::RecordType::kBatch, 1, EditBytes(Delta(0))}});
   Read read = ReadFile(ManifestReadMode::kRecover);
   EXPECT_TRUE(read.status.IsCorruption()) << read.status.ToString();
   EXPECT_NE(read.status.message().find("not a manifest edit"), std::string::npos);
 
   WriteRaw(kPath, 5,
-           {{wal::RecordType::kManifestEdit, 0, EditBytes(Snapshot())},
-            {wal::RecordType::kManifestEdit, 2, EditBytes(Delta(0))}});
+           {{record::RecordType::kManifestEdit, 0, EditBytes(Snapshot())},
+            {record::RecordType::kManifestEdit, 2, EditBytes(Delta(0))}});
   read = ReadFile(ManifestReadMode::kRecover);
   EXPECT_TRUE(read.status.IsCorruption()) << read.status.ToString();
   EXPECT_NE(read.status.message().find("expected 1"), std::string::npos);
 
   // A record whose checksum holds but whose payload is not an edit.
   WriteRaw(kPath, 5,
-           {{wal::RecordType::kManifestEdit, 0, EditBytes(Snapshot())},
-            {wal::RecordType::kManifestEdit, 1, "\x09\x01x"}});
+           {{record::RecordType::kManifestEdit, 0, EditBytes(Snapshot())},
+            {record::RecordType::kManifestEdit, 1, "\x09\x01x"}});
   read = ReadFile(ManifestReadMode::kRecover);
   EXPECT_TRUE(read.status.IsCorruption()) << read.status.ToString();
 }
@@ -274,12 +275,12 @@ TEST_F(ManifestReaderTest, MissingEmptyOrSnapshotlessFileIsCorruption) {
   EXPECT_NE(read.status.message().find("missing"), std::string::npos);
 
   WriteRaw(kPath, 5, {});  // a header only
-  ExpectCorruptionAt(ReadFile(ManifestReadMode::kRecover), wal::kFileHeaderSize,
+  ExpectCorruptionAt(ReadFile(ManifestReadMode::kRecover), record::kFileHeaderSize,
                      env_.ReadFileContents(kPath).value());
 
   WriteManifest(0);  // a snapshot cut short: never a torn tail, never truncated
   ASSERT_OK(env_.SetFileContentsDurably(kPath, contents_.substr(0, contents_.size() - 1)));
-  ExpectCorruptionAt(ReadFile(ManifestReadMode::kRecover), wal::kFileHeaderSize,
+  ExpectCorruptionAt(ReadFile(ManifestReadMode::kRecover), record::kFileHeaderSize,
                      env_.ReadFileContents(kPath).value());
 
   ASSERT_OK(env_.SetFileContentsDurably(kPath, contents_.substr(0, 30)));
@@ -289,9 +290,9 @@ TEST_F(ManifestReaderTest, MissingEmptyOrSnapshotlessFileIsCorruption) {
 TEST_F(ManifestReaderTest, NewerFormatVersionIsNotSupported) {
   WriteManifest(0);
   std::string bytes = contents_;
-  EncodeFixed32(bytes.data() + 8, wal::kFormatVersion + 1);
-  EncodeFixed32(bytes.data() + wal::kFileHeaderCrcOffset,
-                crc32c::Mask(crc32c::Value(bytes.data(), wal::kFileHeaderCrcOffset)));
+  EncodeFixed32(bytes.data() + 8, record::kFormatVersion + 1);
+  EncodeFixed32(bytes.data() + record::kFileHeaderCrcOffset,
+                crc32c::Mask(crc32c::Value(bytes.data(), record::kFileHeaderCrcOffset)));
   ASSERT_OK(env_.SetFileContentsDurably(kPath, bytes));
   Read read = ReadFile(ManifestReadMode::kRecover);
   EXPECT_TRUE(read.status.IsNotSupported()) << read.status.ToString();

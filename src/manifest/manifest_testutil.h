@@ -37,8 +37,8 @@ inline SegmentMeta MakeSegment(uint64_t number, uint32_t level = 0) {
   return meta;
 }
 
-inline wal::DbId TestDbId(uint8_t first = 0x10) {
-  wal::DbId id;
+inline record::DbId TestDbId(uint8_t first = 0x10) {
+  record::DbId id;
   for (size_t i = 0; i < id.size(); i++) {
     id[i] = static_cast<uint8_t>(first + i);
   }
@@ -70,7 +70,7 @@ struct ModelState {
   }
 
   // The snapshot edit that describes this state.
-  VersionEdit Snapshot(const wal::DbId& db_id) const {
+  VersionEdit Snapshot(const record::DbId& db_id) const {
     VersionEdit edit;
     edit.db_id = db_id;
     edit.log_number = log_number;

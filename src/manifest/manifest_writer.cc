@@ -32,7 +32,7 @@ Status CheckEditForWrite(const VersionEdit& edit, bool want_snapshot) {
 Result<std::unique_ptr<ManifestWriter>> ManifestWriter::Create(Env* env, const std::string& dir,
                                                                uint64_t number,
                                                                uint64_t prev_manifest_number,
-                                                               const wal::DbId& db_id,
+                                                               const record::DbId& db_id,
                                                                const VersionEdit& snapshot) {
   CAIRN_RETURN_IF_ERROR(CheckEditForWrite(snapshot, /*want_snapshot=*/true));
   assert(*snapshot.db_id == db_id);
@@ -45,7 +45,7 @@ Result<std::unique_ptr<ManifestWriter>> ManifestWriter::Create(Env* env, const s
     return Status::InvalidArgument("manifest number " + std::to_string(number) +
                                    " is not below the snapshot's next_file_number");
   }
-  wal::FileHeader header;
+  record::FileHeader header;
   header.magic = kManifestMagic;
   header.file_number = number;
   header.prev_file_number = prev_manifest_number;
@@ -53,7 +53,7 @@ Result<std::unique_ptr<ManifestWriter>> ManifestWriter::Create(Env* env, const s
   const std::string path = JoinPath(dir, ManifestFileName(number));
   // Writes the header, fdatasyncs it and fsyncs `dir`, so the name is durable before the
   // snapshot record is acknowledged.
-  auto log = wal::WalWriter::Create(env, dir, path, header);
+  auto log = record::RecordWriter::Create(env, dir, path, header);
   if (!log.ok()) {
     return log.status().WithContext("create manifest " + path);
   }
@@ -62,7 +62,7 @@ Result<std::unique_ptr<ManifestWriter>> ManifestWriter::Create(Env* env, const s
   return writer;
 }
 
-ManifestWriter::ManifestWriter(Env* env, std::unique_ptr<wal::WalWriter> log)
+ManifestWriter::ManifestWriter(Env* env, std::unique_ptr<record::RecordWriter> log)
     : env_(env), log_(std::move(log)) {}
 
 ManifestWriter::~ManifestWriter() = default;
@@ -93,7 +93,7 @@ Status ManifestWriter::WriteEdit(const VersionEdit& edit) {
     s = log_->Sync();
   }
   if (!s.ok()) {
-    // WalWriter is now poisoned and keeps the first error; never retried.
+    // The RecordWriter is now poisoned and keeps the first error; never retried.
     return s.WithContext("manifest edit " + std::to_string(edit_count_) +
                          " (outcome unknown; roll over to a new manifest)");
   }

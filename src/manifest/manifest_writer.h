@@ -1,7 +1,7 @@
 // ManifestWriter: appends version edits to one manifest file, each durable before Append
 // returns.
 //
-// A manifest file NNNNNN.manifest is a log in the WAL's framing (a wal::WalWriter with the
+// A manifest file NNNNNN.manifest is a record file like the WAL (a record::RecordWriter with the
 // magic "CAIRNMAN"); each record holds one encoded VersionEdit (docs/format-manifest.md).
 // Create() writes the header and a snapshot edit of the whole current state, so a manifest
 // never depends on an older one. Each Append() is one write(2) and one fdatasync, and every
@@ -33,8 +33,8 @@
 #include "cairn/env.h"
 #include "cairn/status.h"
 #include "manifest/version_edit.h"
-#include "wal/wal_format.h"
-#include "wal/wal_writer.h"
+#include "record/record_format.h"
+#include "record/record_writer.h"
 
 namespace cairn::manifest {
 
@@ -43,7 +43,7 @@ class ManifestWriter {
   // Creates `dir`/NNNNNN.manifest (NNNNNN = `number`, a fresh file number never used before;
   // an existing file of that name is truncated) and makes it durable:
   //   1. write the header (magic "CAIRNMAN", `number`, `prev_manifest_number`, `db_id`),
-  //      fdatasync it, fsync `dir` (wal::WalWriter::Create);
+  //      fdatasync it, fsync `dir` (record::RecordWriter::Create);
   //   2. write `snapshot` as the first record (edit index 0) and fdatasync it.
   // On OK the file is complete and may be published with WriteCurrent(). `snapshot` must be
   // a snapshot edit whose db_id equals `db_id` and must pass Check(): otherwise
@@ -54,7 +54,7 @@ class ManifestWriter {
   // informational (shown by `cairn verify`).
   [[nodiscard]] static Result<std::unique_ptr<ManifestWriter>> Create(
       Env* env, const std::string& dir, uint64_t number, uint64_t prev_manifest_number,
-      const wal::DbId& db_id, const VersionEdit& snapshot);
+      const record::DbId& db_id, const VersionEdit& snapshot);
 
   ManifestWriter(const ManifestWriter&) = delete;
   ManifestWriter& operator=(const ManifestWriter&) = delete;
@@ -83,13 +83,13 @@ class ManifestWriter {
   const std::string& path() const { return log_->path(); }
 
  private:
-  ManifestWriter(Env* env, std::unique_ptr<wal::WalWriter> log);
+  ManifestWriter(Env* env, std::unique_ptr<record::RecordWriter> log);
 
   // Encodes, writes and syncs one record holding `edit` at index edit_count_.
   Status WriteEdit(const VersionEdit& edit);
 
   Env* const env_;
-  std::unique_ptr<wal::WalWriter> log_;
+  std::unique_ptr<record::RecordWriter> log_;
   uint64_t edit_count_ = 0;
 };
 

@@ -10,8 +10,8 @@
 
 #include <vector>
 
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "manifest/current_file.h"
 #include "manifest/manifest_reader.h"
 #include "manifest/manifest_testutil.h"
@@ -99,7 +99,7 @@ TEST_F(ManifestWriterTest, ManyEditsRoundTrip) {
   ReadResult read = ReadAll(&env_, 5);
   ASSERT_OK(read.status);
   ASSERT_EQ(read.edits, written);
-  EXPECT_EQ(read.offsets.front(), wal::kFileHeaderSize);
+  EXPECT_EQ(read.offsets.front(), record::kFileHeaderSize);
   EXPECT_EQ(read.report.file_number, 5u);
   EXPECT_EQ(read.report.prev_manifest_number, 1u);
   EXPECT_EQ(read.report.db_id, test::TestDbId());

@@ -111,7 +111,7 @@ Status DecodeField(uint32_t tag, std::string_view body, size_t field_offset, uin
                    VersionEdit* edit) {
   switch (tag) {
     case Tag(EditTag::kDbId):
-      if ((*seen & (1u << tag)) != 0 || body.size() != sizeof(wal::DbId)) {
+      if ((*seen & (1u << tag)) != 0 || body.size() != sizeof(record::DbId)) {
         return Status::Corruption(FieldError(field_offset, tag, "bad or repeated db_id"));
       }
       *seen |= 1u << tag;

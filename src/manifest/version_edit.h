@@ -29,7 +29,7 @@
 
 #include "cairn/status.h"
 #include "manifest/segment_meta.h"
-#include "wal/wal_format.h"
+#include "record/record_format.h"
 
 namespace cairn::manifest {
 
@@ -42,7 +42,7 @@ struct DeletedSegment {
 struct VersionEdit {
   // Set only in the snapshot edit that opens a manifest file: the database's id, which must
   // equal the manifest header's and IDENTITY's.
-  std::optional<wal::DbId> db_id;
+  std::optional<record::DbId> db_id;
   // WAL files numbered below log_number are obsolete: all their records are in segments.
   std::optional<uint64_t> log_number;
   // The next unused file number (WAL, segment, manifest numbers share one counter).

@@ -142,13 +142,13 @@ Status VersionSet::RollOver() {
   return Status::OK();
 }
 
-Status VersionSet::Create(const wal::DbId& db_id) {
+Status VersionSet::Create(const record::DbId& db_id) {
   MutexLock lock(&mu_);
   db_id_ = db_id;
   return RollOver();
 }
 
-Status VersionSet::Recover(const wal::DbId& db_id, ManifestState* state) {
+Status VersionSet::Recover(const record::DbId& db_id, ManifestState* state) {
   MutexLock lock(&mu_);
   db_id_ = db_id;
   uint64_t number = 0;

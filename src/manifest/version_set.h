@@ -50,13 +50,13 @@ class VersionSet {
   ~VersionSet();
 
   // A new database: writes the first manifest and publishes CURRENT.
-  Status Create(const wal::DbId& db_id);
+  Status Create(const record::DbId& db_id);
 
   // An existing database: reads CURRENT and the manifest (cutting a torn tail), and opens
   // every live segment. Call FinishRecovery() once the WAL is recovered. Missing CURRENT is
   // NotFound (the caller decides whether that is Corruption); a segment the manifest lists but the
   // directory lacks is Corruption naming it.
-  Status Recover(const wal::DbId& db_id, ManifestState* state);
+  Status Recover(const record::DbId& db_id, ManifestState* state);
 
   // Ends recovery: starts a new manifest whose snapshot no longer lists `dropped_wals` (WALs
   // recovery removed or quarantined, and a WAL holding no record that the caller removes
@@ -99,7 +99,7 @@ class VersionSet {
 
   std::atomic<uint64_t> next_file_number_{1};
   mutable Mutex mu_;  // serialises edits
-  wal::DbId db_id_ GUARDED_BY(mu_) = {};
+  record::DbId db_id_ GUARDED_BY(mu_) = {};
   std::unique_ptr<manifest::ManifestWriter> manifest_ GUARDED_BY(mu_);
   uint64_t manifest_number_ GUARDED_BY(mu_) = 0;
   std::shared_ptr<const Version> current_ GUARDED_BY(mu_);

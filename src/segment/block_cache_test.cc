@@ -15,7 +15,7 @@
 #include <random>
 #include <thread>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "segment/block_builder.h"
 #include "segment/segment.h"
 #include "segment/segment_testutil.h"

@@ -10,7 +10,7 @@
 
 #include <random>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "segment/block_builder.h"
 #include "segment/block_reader.h"
 #include "segment/segment.h"

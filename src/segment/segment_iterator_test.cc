@@ -8,7 +8,7 @@
 
 #include <random>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "segment/segment.h"
 #include "segment/segment_testutil.h"
 #include "testutil.h"

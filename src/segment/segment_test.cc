@@ -10,8 +10,8 @@
 
 #include <random>
 
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "segment/segment_builder.h"
 #include "segment/segment_testutil.h"
 #include "testutil.h"

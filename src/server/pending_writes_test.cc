@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "server/limits.h"
 #include "testutil.h"
 #include "util/constants.h"

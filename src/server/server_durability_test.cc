@@ -26,8 +26,8 @@
 #include <thread>
 
 #include "cairn/db.h"
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "server/server.h"
 #include "testutil.h"
 

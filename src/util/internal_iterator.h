@@ -1,5 +1,6 @@
 // InternalIterator: a cursor over internal keys (user key + sequence + kind), the common
-// interface of the MemTable, and later of segments and the merge over all of them. DBIter
+// interface of the MemTable, of segments and levels of segments, and of the merge over all of
+// them (iterator/merging_iterator.h). DBIter
 // turns one into the public Iterator by hiding old versions and deletions.
 //
 // Same contract as cairn::Iterator, except that key() returns an internal key and Seek()

@@ -1,6 +1,6 @@
-// Internal keys: how every version of a user key is stored and ordered, in the MemTable now
-// and in segment files later (docs/format-wal.md describes the batch payload; the internal
-// key layout is part of the segment format).
+// Internal keys: how every version of a user key is stored and ordered, in the MemTable and in
+// segment files (docs/format-wal.md describes the batch payload; the internal key layout is
+// part of the segment format, docs/format-segment.md).
 //
 //   internal_key := user_key trailer:u64(little-endian)
 //   trailer      := (sequence << 8) | kind

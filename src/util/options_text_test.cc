@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 
 namespace cairn {
 namespace {

@@ -1,70 +1,21 @@
-// The WAL's on-disk layout (spec: docs/format-wal.md). Every constant here is written to
-// disk: never renumber or change one; add a new format version instead.
-//
-//   file   := header record*
-//   header := magic[8] format_version:u32 header_size:u32 file_number:u64
-//             prev_file_number:u64 db_id[16] reserved:u32 header_crc:u32      (56 bytes)
-//   record := crc:u32 payload_length:u32 type:u8 reserved[3] seq_count:u32
-//             first_seq:u64 synced_offset:u64 commit_micros:u64
-//             payload[payload_length]                                          (40 + n bytes)
-//
-// All integers little-endian. header_crc is the masked CRC32C of header bytes [0, 52).
-// A record's crc is the masked CRC32C of record bytes [4, 40) followed by the payload, so a
-// flipped bit anywhere in a record except its own crc field changes the check value.
-// synced_offset is how many bytes of this file were known durable (fdatasync returned) when
-// the record was written; recovery uses it to tell a torn tail from lost acknowledged data.
-// commit_micros is the wall-clock commit time (microseconds since the Unix epoch, never
-// decreasing within a database), which bounds the write time of every operation in the
-// record; segments inherit it so time-based retention can judge whole files.
+// The WAL's on-disk identity (spec: docs/format-wal.md). A WAL file is a record file
+// (record/record_format.h) with the magic "CAIRNWAL" whose records are of type kBatch: each
+// payload is one WriteBatch (docs/format-wal.md, "batch payload"), first_seq and seq_count are
+// the batch's sequence numbers, and the header's prev_file_number names the previous WAL (0
+// for the database's first), which is how recovery proves the chain of WALs has no gap.
+// Written to disk: never change it.
 #ifndef CAIRN_WAL_WAL_FORMAT_H_
 #define CAIRN_WAL_WAL_FORMAT_H_
 
-#include <array>
-#include <cstddef>
-#include <cstdint>
 #include <string_view>
+
+#include "record/record_format.h"
 
 namespace cairn::wal {
 
-// "CAIRNWAL": the log file of a database's writes.
+// "CAIRNWAL": a WAL file, the record file of a database's writes.
 inline constexpr std::string_view kWalMagic{"CAIRNWAL", 8};
-inline constexpr uint32_t kFormatVersion = 1;
-
-inline constexpr size_t kFileHeaderSize = 56;
-inline constexpr size_t kFileHeaderCrcOffset = 52;
-inline constexpr size_t kRecordHeaderSize = 40;
-
-// Record types. Written to disk; never renumber.
-enum class RecordType : uint8_t {
-  kBatch = 1,         // WAL: a WriteBatch payload (docs/format-wal.md, "batch payload")
-  kManifestEdit = 2,  // reserved for the manifest log, which reuses this framing
-};
-
-inline bool IsKnownRecordType(uint8_t type) { return type == 1 || type == 2; }
-
-using DbId = std::array<uint8_t, 16>;
-
-struct FileHeader {
-  std::string_view magic = kWalMagic;
-  uint64_t file_number = 0;
-  uint64_t prev_file_number = 0;  // 0: this is the first log of the database
-  DbId db_id{};
-};
-
-// A decoded record. `payload` points into the reader's buffer and is valid until the reader
-// moves.
-struct Record {
-  RecordType type = RecordType::kBatch;
-  uint32_t seq_count = 0;
-  uint64_t first_seq = 0;
-  uint64_t synced_offset = 0;
-  uint64_t commit_micros = 0;
-  uint64_t offset = 0;  // file offset of the record's first byte
-  std::string_view payload;
-
-  uint64_t end_offset() const { return offset + kRecordHeaderSize + payload.size(); }
-  uint64_t last_seq() const { return seq_count == 0 ? first_seq : first_seq + seq_count - 1; }
-};
+static_assert(kWalMagic.size() == record::kMagicSize);
 
 }  // namespace cairn::wal
 

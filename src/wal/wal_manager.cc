@@ -8,7 +8,7 @@
 
 namespace cairn::wal {
 
-WalManager::WalManager(Env* env, std::string dir, DbId db_id, WalManagerOptions options,
+WalManager::WalManager(Env* env, std::string dir, record::DbId db_id, WalManagerOptions options,
                        WalManagerHooks hooks)
     : env_(env),
       dir_(std::move(dir)),
@@ -66,7 +66,7 @@ Status WalManager::Close() {
 }
 
 void WalManager::AfterCommit(bool synced, uint64_t memtable_data_bytes) {
-  WalWriter* wal = active_.get();
+  record::RecordWriter* wal = active_.get();
   if (synced && !active_synced_.load(std::memory_order_relaxed)) {  // no store per commit
     active_synced_.store(true, std::memory_order_relaxed);
   }
@@ -107,7 +107,7 @@ Status WalManager::Switch(uint64_t* old_number, uint64_t* old_bytes) {
   if (closed_) {
     return Status::IOError("the WAL manager is closed");
   }
-  std::unique_ptr<WalWriter> next = std::move(prepared_);
+  std::unique_ptr<record::RecordWriter> next = std::move(prepared_);
   if (next == nullptr) {
     auto created =
         CreateAndRecord(active_->file_number(), active_synced_.load(std::memory_order_relaxed));
@@ -124,7 +124,7 @@ Status WalManager::Switch(uint64_t* old_number, uint64_t* old_bytes) {
   return Status::OK();
 }
 
-void WalManager::Install(std::unique_ptr<WalWriter> next) {
+void WalManager::Install(std::unique_ptr<record::RecordWriter> next) {
   if (active_ != nullptr) {
     Status closed = active_->Close();
     if (!closed.ok()) {
@@ -132,7 +132,7 @@ void WalManager::Install(std::unique_ptr<WalWriter> next) {
       Log("closing " + WalFileName(active_->file_number()) + ": " + closed.ToString());
     }
   }
-  active_ = std::shared_ptr<WalWriter>(std::move(next));
+  active_ = std::shared_ptr<record::RecordWriter>(std::move(next));
   active_bytes_.store(active_->written_offset(), std::memory_order_relaxed);
   preparation_due_.store(false, std::memory_order_release);
   active_synced_.store(false, std::memory_order_relaxed);
@@ -140,10 +140,10 @@ void WalManager::Install(std::unique_ptr<WalWriter> next) {
   active_for_sync_ = active_;
 }
 
-Result<std::unique_ptr<WalWriter>> WalManager::CreateAndRecord(uint64_t prev_number,
+Result<std::unique_ptr<record::RecordWriter>> WalManager::CreateAndRecord(uint64_t prev_number,
                                                                bool for_durable_writes) {
   const uint64_t number = hooks_.new_file_number();
-  FileHeader header;
+  record::FileHeader header;
   header.magic = kWalMagic;
   header.file_number = number;
   header.prev_file_number = prev_number;
@@ -158,9 +158,9 @@ Result<std::unique_ptr<WalWriter>> WalManager::CreateAndRecord(uint64_t prev_num
       reusing_ = pooled;  // the collector must not delete it while it is renamed
     }
   }
-  std::unique_ptr<WalWriter> writer;
+  std::unique_ptr<record::RecordWriter> writer;
   if (pooled != 0) {
-    auto reused = WalWriter::Reuse(env_, dir_, JoinPath(dir_, WalFileName(pooled)), path, header);
+    auto reused = record::RecordWriter::Reuse(env_, dir_, JoinPath(dir_, WalFileName(pooled)), path, header);
     {
       MutexLock lock(&mu_);
       reusing_ = 0;
@@ -188,7 +188,7 @@ Result<std::unique_ptr<WalWriter>> WalManager::CreateAndRecord(uint64_t prev_num
     }
   }
   if (writer == nullptr) {
-    auto created = WalWriter::Create(env_, dir_, path, header);
+    auto created = record::RecordWriter::Create(env_, dir_, path, header);
     if (!created.ok()) {
       return created.status().WithContext("creating " + WalFileName(number));
     }
@@ -199,12 +199,12 @@ Result<std::unique_ptr<WalWriter>> WalManager::CreateAndRecord(uint64_t prev_num
   return writer;
 }
 
-Result<std::unique_ptr<WalWriter>> WalManager::CreateFromBlankFile(uint64_t number,
+Result<std::unique_ptr<record::RecordWriter>> WalManager::CreateFromBlankFile(uint64_t number,
                                                                    const std::string& path,
-                                                                   const FileHeader& header) {
+                                                                   const record::FileHeader& header) {
   const uint64_t blank_bytes = std::min<uint64_t>(
       {options_.preallocate_bytes, options_.wal_cap_bytes, options_.memtable_size_bytes});
-  if (blank_bytes <= kFileHeaderSize || blank_unsupported_.load(std::memory_order_relaxed)) {
+  if (blank_bytes <= record::kFileHeaderSize || blank_unsupported_.load(std::memory_order_relaxed)) {
     return Status::NotSupported("WAL preallocation is off or the Env cannot reuse files");
   }
   // Zeros first, synced: the file's size and extents are then durable, so a durable write
@@ -226,7 +226,7 @@ Result<std::unique_ptr<WalWriter>> WalManager::CreateFromBlankFile(uint64_t numb
     Log("closing " + WalFileName(number) +
         ".tmp (its zeros were synced): " + close_error.ToString());
   }
-  auto reused = WalWriter::Reuse(env_, dir_, blank_path, path, header);
+  auto reused = record::RecordWriter::Reuse(env_, dir_, blank_path, path, header);
   if (reused.ok()) {
     counters_.preallocated.fetch_add(1, std::memory_order_relaxed);
     return reused;
@@ -275,7 +275,7 @@ JobRound WalManager::ThreadRound(const JobControl& control) {
     return JobRound::Idle();
   }
   bool prepare = false;
-  std::shared_ptr<WalWriter> to_sync;
+  std::shared_ptr<record::RecordWriter> to_sync;
   {
     MutexLock lock(&mu_);
     prepare = prepare_requested_;

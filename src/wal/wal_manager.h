@@ -9,7 +9,7 @@
 //     a synced zero-filled file instead (Options::wal_preallocate_bytes), for the same reason;
 //   - background sync: for sync=false writers, the WAL thread syncs the active WAL once more
 //     than Options::wal_background_sync_bytes are unsynced, so the switch's final sync is
-//     short. It never blocks writers: WalWriter serialises syncs, not writes.
+//     short. It never blocks writers: RecordWriter serialises syncs, not writes.
 // The WAL thread is a BackgroundWorker (jobs/background_worker.h).
 //
 // What it needs from its database (a file number, a manifest record, the sticky error, the
@@ -38,7 +38,7 @@
 #include "jobs/background_worker.h"
 #include "util/mutex.h"
 #include "wal/wal_format.h"
-#include "wal/wal_writer.h"
+#include "record/record_writer.h"
 
 namespace cairn::wal {
 
@@ -73,7 +73,7 @@ struct WalManagerHooks {
 
 class WalManager {
  public:
-  WalManager(Env* env, std::string dir, DbId db_id, WalManagerOptions options,
+  WalManager(Env* env, std::string dir, record::DbId db_id, WalManagerOptions options,
              WalManagerHooks hooks);
   ~WalManager();  // stops the WAL thread; does not finish the active WAL (see Close)
   WalManager(const WalManager&) = delete;
@@ -94,7 +94,7 @@ class WalManager {
   // --- The write leader ---
 
   // The WAL that commits append to. Leader only; replaced only by Switch().
-  WalWriter* active() const { return active_.get(); }
+  record::RecordWriter* active() const { return active_.get(); }
   // After a commit: `synced` if it synced the WAL. Asks the WAL thread for a background sync
   // or for the next WAL when they are due (`memtable_data_bytes`: the active MemTable's).
   void AfterCommit(bool synced, uint64_t memtable_data_bytes) EXCLUDES(mu_);
@@ -124,15 +124,15 @@ class WalManager {
  private:
   // Creates WAL `number` following `prev_number` (recycled, zero-filled if
   // `for_durable_writes`, or growing) and records it.
-  Result<std::unique_ptr<WalWriter>> CreateAndRecord(uint64_t prev_number, bool for_durable_writes)
+  Result<std::unique_ptr<record::RecordWriter>> CreateAndRecord(uint64_t prev_number, bool for_durable_writes)
       REQUIRES(prep_mu_);
   // A zero-filled temporary file, synced, then recycled as `path`. NotSupported when
   // preallocation is off, failed for lack of space, or the Env cannot overwrite files.
-  Result<std::unique_ptr<WalWriter>> CreateFromBlankFile(uint64_t number, const std::string& path,
-                                                         const FileHeader& header)
+  Result<std::unique_ptr<record::RecordWriter>> CreateFromBlankFile(uint64_t number, const std::string& path,
+                                                         const record::FileHeader& header)
       REQUIRES(prep_mu_);
   // Makes `next` active; the old active WAL must be finished.
-  void Install(std::unique_ptr<WalWriter> next) REQUIRES(prep_mu_) EXCLUDES(mu_);
+  void Install(std::unique_ptr<record::RecordWriter> next) REQUIRES(prep_mu_) EXCLUDES(mu_);
   void PrepareNext() EXCLUDES(prep_mu_, mu_);  // WAL thread
   // OfferObsoleteWal's decision: true if `number` is kept; *newly_pooled if by this call.
   bool PoolObsoleteWal(uint64_t number, bool healthy, bool* newly_pooled) EXCLUDES(mu_);
@@ -141,21 +141,21 @@ class WalManager {
 
   Env* const env_;
   const std::string dir_;
-  const DbId db_id_;
+  const record::DbId db_id_;
   const WalManagerOptions options_;
   const WalManagerHooks hooks_;
 
   Mutex prep_mu_ ACQUIRED_BEFORE(mu_);
-  std::unique_ptr<WalWriter> prepared_ GUARDED_BY(prep_mu_);  // recorded, follows the active
+  std::unique_ptr<record::RecordWriter> prepared_ GUARDED_BY(prep_mu_);  // recorded, follows the active
   Status chain_error_ GUARDED_BY(prep_mu_);  // a failed preparation or switch; permanent
   bool closed_ GUARDED_BY(prep_mu_) = false;
 
   // The active WAL: replaced by Install() under prep_mu_ (and mu_ for active_for_sync_);
   // read by the leader without a lock (the leader is the only one that calls Switch).
-  std::shared_ptr<WalWriter> active_;
+  std::shared_ptr<record::RecordWriter> active_;
 
   mutable Mutex mu_;
-  std::shared_ptr<WalWriter> active_for_sync_ GUARDED_BY(mu_);  // what a background sync syncs
+  std::shared_ptr<record::RecordWriter> active_for_sync_ GUARDED_BY(mu_);  // what a background sync syncs
   bool prepare_requested_ GUARDED_BY(mu_) = false;
   // Obsolete WAL numbers kept on disk for reuse, and the one being reused right now (0 if
   // none); the collector deletes neither.

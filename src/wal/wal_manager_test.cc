@@ -12,11 +12,11 @@
 #include <thread>
 #include <vector>
 
-#include "env/fault_env.h"
-#include "env/mem_env.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
-#include "wal/wal_reader.h"
+#include "record/record_reader.h"
 
 namespace cairn::wal {
 namespace {
@@ -67,24 +67,24 @@ class WalManagerTest : public ::testing::Test {
       errors_.push_back(error);
     };
     hooks.log = [](const std::string&) {};
-    DbId id{};
+    record::DbId id{};
     id.fill(7);
     manager_ = std::make_unique<WalManager>(env != nullptr ? env : &env_, kDir, id, options, hooks);
   }
 
   // Appends one record of `bytes` payload to the active WAL, as the write leader does.
   void Append(size_t bytes, bool sync) {
-    WalWriter* wal = manager_->active();
+    record::RecordWriter* wal = manager_->active();
     std::string buffer;
-    wal->AppendRecord(RecordType::kBatch, ++sequence_, 1, 0, std::string(bytes, 'x'), &buffer);
+    wal->AppendRecord(record::RecordType::kBatch, ++sequence_, 1, 0, std::string(bytes, 'x'), &buffer);
     ASSERT_OK(wal->Write(buffer));
     if (sync) ASSERT_OK(wal->Sync());
   }
 
-  FileHeader HeaderOf(uint64_t number) {
-    auto reader = WalReader::Open(&env_, std::string(kDir) + "/" + WalFileName(number));
+  record::FileHeader HeaderOf(uint64_t number) {
+    auto reader = record::RecordReader::Open(&env_, std::string(kDir) + "/" + WalFileName(number));
     EXPECT_OK(reader.status());
-    FileHeader header;
+    record::FileHeader header;
     EXPECT_OK(reader.value()->ReadHeader(kWalMagic, &header));
     return header;
   }
@@ -259,9 +259,9 @@ TEST_F(WalManagerTest, CloseReturnsTheErrorOfAWalThatFailedEarlier) {
   Start(DefaultOptions(), &faults);
   ASSERT_OK(manager_->OpenFirst(0));
   faults.FailKinds(kFaultWrite);
-  WalWriter* wal = manager_->active();
+  record::RecordWriter* wal = manager_->active();
   std::string buffer;
-  wal->AppendRecord(RecordType::kBatch, 1, 1, 0, "x", &buffer);
+  wal->AppendRecord(record::RecordType::kBatch, 1, 1, 0, "x", &buffer);
   EXPECT_FALSE(wal->Write(buffer).ok());
   faults.ClearFaults();
   Status s = manager_->Close();

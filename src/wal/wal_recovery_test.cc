@@ -1,20 +1,21 @@
 // Proves each row of the WAL recovery decision table (docs/durability.md): what is a torn
 // tail (repaired, logged), what is lost acknowledged data (Corruption naming file, offset and
 // sequence range, nothing on disk changed), and what salvage keeps, drops and quarantines,
-// including when a recorded, prepared log lost its header: the logs that survive the salvage
-// are cut and durable, so a later log's writes never make them look damaged.
-// Logs are built in a MemEnv with the real writer, then damaged precisely.
+// including when a recorded, prepared WAL lost its header: the WALs that survive the salvage
+// are cut and durable, so a later WAL's writes never make them look damaged.
+// WALs are built in a MemEnv with the real writer, then damaged precisely.
 #include "wal/wal_recovery.h"
 
 #include <gtest/gtest.h>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
+#include "record/record_codec.h"
+#include "record/record_reader.h"
+#include "record/record_writer.h"
 #include "testutil.h"
 #include "util/coding.h"
 #include "util/filename.h"
-#include "wal/wal_codec.h"
-#include "wal/wal_reader.h"
-#include "wal/wal_writer.h"
+#include "wal/wal_format.h"
 
 namespace cairn::wal {
 namespace {
@@ -31,16 +32,17 @@ class WalRecoveryTest : public ::testing::Test {
 
   static std::string Path(uint64_t number) { return std::string(kDir) + "/" + WalFileName(number); }
 
-  // Writes log `number` with predecessor `prev`: `groups` of one-sequence records, each group
+  // Writes WAL `number` with predecessor `prev`: `groups` of one-sequence records, each group
   // written with one write and synced. Returns the record offsets. Sequences continue from
   // next_seq_.
-  std::vector<uint64_t> MakeLog(uint64_t number, uint64_t prev, std::vector<int> groups,
+  std::vector<uint64_t> MakeWal(uint64_t number, uint64_t prev, std::vector<int> groups,
                                 bool sync_last_group = true) {
-    FileHeader header;
+    record::FileHeader header;
+    header.magic = kWalMagic;
     header.file_number = number;
     header.prev_file_number = prev;
     header.db_id = db_id_;
-    auto writer = WalWriter::Create(&env_, kDir, Path(number), header);
+    auto writer = record::RecordWriter::Create(&env_, kDir, Path(number), header);
     EXPECT_OK(writer.status());
     std::vector<uint64_t> offsets;
     for (size_t g = 0; g < groups.size(); g++) {
@@ -48,7 +50,7 @@ class WalRecoveryTest : public ::testing::Test {
       for (int i = 0; i < groups[g]; i++) {
         offsets.push_back(writer.value()->written_offset() + buffer.size());
         std::string payload = "payload-" + std::to_string(next_seq_);
-        writer.value()->AppendRecord(RecordType::kBatch, next_seq_++, 1, 1000, payload, &buffer);
+        writer.value()->AppendRecord(record::RecordType::kBatch, next_seq_++, 1, 1000, payload, &buffer);
       }
       EXPECT_OK(writer.value()->Write(buffer));
       if (g + 1 < groups.size() || sync_last_group) {
@@ -56,7 +58,7 @@ class WalRecoveryTest : public ::testing::Test {
       }
     }
     EXPECT_OK(writer.value()->Close());
-    logs_.push_back({number, WalFileName(number)});
+    wals_.push_back({number, WalFileName(number)});
     return offsets;
   }
 
@@ -65,11 +67,11 @@ class WalRecoveryTest : public ::testing::Test {
     options.dir = kDir;
     options.db_id = db_id_;
     options.salvage = salvage;
-    options.recorded_logs = recorded_;
+    options.recorded_wals = recorded_;
     replayed_.clear();
-    return RecoverLogs(
-        &env_, logs_, options,
-        [&](const Record& record) {
+    return RecoverWals(
+        &env_, wals_, options,
+        [&](const record::Record& record) {
           replayed_.push_back(record.first_seq);
           return Status::OK();
         },
@@ -84,7 +86,7 @@ class WalRecoveryTest : public ::testing::Test {
       ASSERT_OK(env_.RemoveFile(std::string(kDir) + "/" + name));
     }
     ASSERT_OK(env_.SyncDir(kDir));
-    logs_.clear();
+    wals_.clear();
     recorded_.clear();
     next_seq_ = 1;
   }
@@ -101,22 +103,22 @@ class WalRecoveryTest : public ::testing::Test {
     return seqs;
   }
 
-  // The ways a prepared log's header can be lost to damaged storage after the manifest
-  // recorded the log: cut short, zeroed, emptied. Each leaves a file no longer than a header.
+  // The ways a prepared WAL's header can be lost to damaged storage after the manifest
+  // recorded the WAL: cut short, zeroed, emptied. Each leaves a file no longer than a header.
   static constexpr int kLostHeaderKinds = 3;
   static std::string LostHeaderName(int kind) {
     return kind == 0 ? "header cut to 20 bytes" : kind == 1 ? "header zeroed" : "file emptied";
   }
 
-  // Makes log `number` (predecessor `prev`) as the WAL thread prepares one: a durable header,
+  // Makes WAL `number` (predecessor `prev`) as the WAL thread prepares one: a durable header,
   // no record, recorded in the manifest; then loses its header as `kind` says.
-  void MakeRecordedLogWithLostHeader(uint64_t number, uint64_t prev, int kind) {
-    MakeLog(number, prev, {});
+  void MakeRecordedWalWithLostHeader(uint64_t number, uint64_t prev, int kind) {
+    MakeWal(number, prev, {});
     recorded_.insert(number);
     std::string header = env_.ReadFileContents(Path(number)).value();
-    ASSERT_EQ(header.size(), kFileHeaderSize);
+    ASSERT_EQ(header.size(), record::kFileHeaderSize);
     std::string lost = kind == 0   ? header.substr(0, 20)
-                       : kind == 1 ? std::string(kFileHeaderSize, '\0')
+                       : kind == 1 ? std::string(record::kFileHeaderSize, '\0')
                                    : "";
     ASSERT_OK(env_.SetFileContentsDurably(Path(number), lost));
   }
@@ -129,26 +131,26 @@ class WalRecoveryTest : public ::testing::Test {
   bool Exists(const std::string& path) { return env_.FileExists(path).value(); }
 
   MemEnv env_;
-  DbId db_id_{};
+  record::DbId db_id_{};
   uint64_t next_seq_ = 1;
-  std::vector<LogFile> logs_;
-  std::set<uint64_t> recorded_;  // the logs the manifest would record
+  std::vector<WalFile> wals_;
+  std::set<uint64_t> recorded_;  // the WALs the manifest would record
   std::vector<uint64_t> replayed_;
   RecoveryResult result_;
 };
 
-TEST_F(WalRecoveryTest, CleanLogsReplayInOrder) {
-  MakeLog(3, 0, {2, 1});
-  MakeLog(5, 3, {3});
+TEST_F(WalRecoveryTest, CleanWalsReplayInOrder) {
+  MakeWal(3, 0, {2, 1});
+  MakeWal(5, 3, {3});
   ASSERT_OK(Recover());
   EXPECT_EQ(replayed_, Seqs(1, 6));
   EXPECT_EQ(result_.last_sequence, 6u);
-  EXPECT_EQ(result_.newest_log_number, 5u);
+  EXPECT_EQ(result_.newest_wal_number, 5u);
   EXPECT_TRUE(result_.events.empty());
 }
 
 TEST_F(WalRecoveryTest, IncompleteFinalRecordIsTornTailAndTruncated) {
-  auto offsets = MakeLog(1, 0, {2, 2});
+  auto offsets = MakeWal(1, 0, {2, 2});
   uint64_t size = Size(1);
   ASSERT_OK(env_.TruncateFile(Path(1), size - 3));
   ASSERT_OK(Recover());
@@ -160,8 +162,8 @@ TEST_F(WalRecoveryTest, IncompleteFinalRecordIsTornTailAndTruncated) {
 
 TEST_F(WalRecoveryTest, DamageAfterLastSyncedOffsetIsTornTail) {
   // The last group was written but not synced: nothing after it claims it was durable.
-  auto offsets = MakeLog(1, 0, {2, 3}, /*sync_last_group=*/false);
-  ASSERT_OK(env_.CorruptByte(Path(1), offsets[3] + kRecordHeaderSize, 0x40));
+  auto offsets = MakeWal(1, 0, {2, 3}, /*sync_last_group=*/false);
+  ASSERT_OK(env_.CorruptByte(Path(1), offsets[3] + record::kRecordHeaderSize, 0x40));
   ASSERT_OK(Recover());
   EXPECT_EQ(replayed_, Seqs(1, 3));
   EXPECT_EQ(Size(1), offsets[3]);
@@ -169,8 +171,8 @@ TEST_F(WalRecoveryTest, DamageAfterLastSyncedOffsetIsTornTail) {
 
 TEST_F(WalRecoveryTest, DamageBeforeSyncedOffsetIsCorruptionAndChangesNothing) {
   // Group 1 was synced; group 2's records say so. Damage in group 1 is lost acked data.
-  auto offsets = MakeLog(1, 0, {2, 2});
-  ASSERT_OK(env_.CorruptByte(Path(1), offsets[1] + kRecordHeaderSize, 0x01));
+  auto offsets = MakeWal(1, 0, {2, 2});
+  ASSERT_OK(env_.CorruptByte(Path(1), offsets[1] + record::kRecordHeaderSize, 0x01));
   auto before = env_.ReadFileContents(Path(1));
   Status s = Recover();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
@@ -180,9 +182,9 @@ TEST_F(WalRecoveryTest, DamageBeforeSyncedOffsetIsCorruptionAndChangesNothing) {
   EXPECT_EQ(env_.ReadFileContents(Path(1)).value(), before.value());
 }
 
-TEST_F(WalRecoveryTest, DamageInOlderLogIsCorruptionEvenAtItsTail) {
-  auto offsets = MakeLog(1, 0, {2});
-  MakeLog(2, 1, {1});
+TEST_F(WalRecoveryTest, DamageInOlderWalIsCorruptionEvenAtItsTail) {
+  auto offsets = MakeWal(1, 0, {2});
+  MakeWal(2, 1, {1});
   ASSERT_OK(env_.TruncateFile(Path(1), Size(1) - 1));
   Status s = Recover();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
@@ -190,68 +192,68 @@ TEST_F(WalRecoveryTest, DamageInOlderLogIsCorruptionEvenAtItsTail) {
   EXPECT_NE(s.message().find("000002.wal"), std::string::npos);
 }
 
-TEST_F(WalRecoveryTest, MissingMiddleLogIsCorruption) {
-  MakeLog(1, 0, {1});
-  MakeLog(2, 1, {1});
-  MakeLog(3, 2, {1});
+TEST_F(WalRecoveryTest, MissingMiddleWalIsCorruption) {
+  MakeWal(1, 0, {1});
+  MakeWal(2, 1, {1});
+  MakeWal(3, 2, {1});
   ASSERT_OK(env_.RemoveFile(Path(2)));
-  logs_.erase(logs_.begin() + 1);
+  wals_.erase(wals_.begin() + 1);
   Status s = Recover();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
-  EXPECT_NE(s.message().find("predecessor is log 2"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("predecessor is WAL 2"), std::string::npos) << s.ToString();
 }
 
-TEST_F(WalRecoveryTest, MissingFirstLogIsCorruption) {
-  MakeLog(1, 0, {1});
-  MakeLog(2, 1, {1});
+TEST_F(WalRecoveryTest, MissingFirstWalIsCorruption) {
+  MakeWal(1, 0, {1});
+  MakeWal(2, 1, {1});
   ASSERT_OK(env_.RemoveFile(Path(1)));
-  logs_.erase(logs_.begin());
+  wals_.erase(wals_.begin());
   Status s = Recover();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
-  EXPECT_NE(s.message().find("log 1, is missing"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("WAL 1, is missing"), std::string::npos) << s.ToString();
 }
 
-TEST_F(WalRecoveryTest, LogFromAnotherDatabaseIsCorruption) {
-  MakeLog(1, 0, {1});
+TEST_F(WalRecoveryTest, WalFromAnotherDatabaseIsCorruption) {
+  MakeWal(1, 0, {1});
   db_id_.fill(9);
   Status s = Recover();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.message().find("another database"), std::string::npos);
 }
 
-TEST_F(WalRecoveryTest, MisnamedLogIsCorruption) {
-  MakeLog(1, 0, {1});
+TEST_F(WalRecoveryTest, MisnamedWalIsCorruption) {
+  MakeWal(1, 0, {1});
   ASSERT_OK(env_.RenameFile(Path(1), Path(4)));
-  logs_ = {{4, WalFileName(4)}};
+  wals_ = {{4, WalFileName(4)}};
   Status s = Recover();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.message().find("misplaced or recycled"), std::string::npos);
 }
 
-TEST_F(WalRecoveryTest, NewestLogWithIncompleteHeaderIsRemoved) {
-  MakeLog(1, 0, {2});
+TEST_F(WalRecoveryTest, NewestWalWithIncompleteHeaderIsRemoved) {
+  MakeWal(1, 0, {2});
   ASSERT_OK(env_.SetFileContentsDurably(Path(2), std::string(20, '\0')));
-  logs_.push_back({2, WalFileName(2)});
+  wals_.push_back({2, WalFileName(2)});
   ASSERT_OK(Recover());
   EXPECT_EQ(replayed_, Seqs(1, 2));
-  EXPECT_EQ(result_.newest_log_number, 1u);
+  EXPECT_EQ(result_.newest_wal_number, 1u);
   EXPECT_FALSE(env_.FileExists(Path(2)).value());
 }
 
-TEST_F(WalRecoveryTest, NewestLogWithoutRecordsIsReportedForRemoval) {
-  MakeLog(1, 0, {2});
-  MakeLog(2, 1, {});
+TEST_F(WalRecoveryTest, NewestWalWithoutRecordsIsReportedForRemoval) {
+  MakeWal(1, 0, {2});
+  MakeWal(2, 1, {});
   ASSERT_OK(Recover());
   EXPECT_EQ(replayed_, Seqs(1, 2));
-  EXPECT_EQ(result_.newest_log_number, 1u);
-  EXPECT_EQ(result_.empty_newest_log, 2u);
+  EXPECT_EQ(result_.newest_wal_number, 1u);
+  EXPECT_EQ(result_.empty_newest_wal, 2u);
   // Left for the caller, who must first make the manifest forget it.
   EXPECT_TRUE(env_.FileExists(Path(2)).value());
   EXPECT_TRUE(env_.FileExists(Path(1)).value());
 }
 
-TEST_F(WalRecoveryTest, BadHeaderInLogWithRecordsIsCorruption) {
-  MakeLog(1, 0, {2});
+TEST_F(WalRecoveryTest, BadHeaderInWalWithRecordsIsCorruption) {
+  MakeWal(1, 0, {2});
   ASSERT_OK(env_.CorruptByte(Path(1), 20, 0x01));
   Status s = Recover();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
@@ -259,24 +261,24 @@ TEST_F(WalRecoveryTest, BadHeaderInLogWithRecordsIsCorruption) {
 }
 
 TEST_F(WalRecoveryTest, SequenceGoingBackwardsIsCorruption) {
-  MakeLog(1, 0, {2});
-  next_seq_ = 2;  // log 2 repeats sequence 2
-  MakeLog(2, 1, {1});
+  MakeWal(1, 0, {2});
+  next_seq_ = 2;  // WAL 2 repeats sequence 2
+  MakeWal(2, 1, {1});
   Status s = Recover();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.message().find("does not follow"), std::string::npos);
 }
 
 TEST_F(WalRecoveryTest, SalvageKeepsThePrefixAndQuarantinesTheRest) {
-  auto offsets = MakeLog(1, 0, {2, 2});
-  MakeLog(2, 1, {2});
-  ASSERT_OK(env_.CorruptByte(Path(1), offsets[2] + kRecordHeaderSize, 0x01));
+  auto offsets = MakeWal(1, 0, {2, 2});
+  MakeWal(2, 1, {2});
+  ASSERT_OK(env_.CorruptByte(Path(1), offsets[2] + record::kRecordHeaderSize, 0x01));
   auto original = env_.ReadFileContents(Path(1));
   ASSERT_OK(Recover(/*salvage=*/true));
   EXPECT_EQ(replayed_, Seqs(1, 2));
-  EXPECT_EQ(result_.newest_log_number, 1u);
+  EXPECT_EQ(result_.newest_wal_number, 1u);
   EXPECT_EQ(Size(1), offsets[2]);
-  // The damaged bytes and the later log are kept aside, byte for byte.
+  // The damaged bytes and the later WAL are kept aside, byte for byte.
   EXPECT_EQ(env_.ReadFileContents(Path(1) + ".corrupt").value(), original.value());
   EXPECT_TRUE(env_.FileExists(Path(2) + ".corrupt").value());
   EXPECT_FALSE(env_.FileExists(Path(2)).value());
@@ -290,18 +292,18 @@ TEST_F(WalRecoveryTest, SalvageSurvivesACrashAtEveryStep) {
   for (uint64_t crash_at = 0;; crash_at++) {
     SCOPED_TRACE("crash at sync point " + std::to_string(crash_at));
     Reset();
-    auto offsets = MakeLog(1, 0, {2, 2});
-    MakeLog(2, 1, {2});
-    ASSERT_OK(env_.CorruptByte(Path(1), offsets[2] + kRecordHeaderSize, 0x01));
+    auto offsets = MakeWal(1, 0, {2, 2});
+    MakeWal(2, 1, {2});
+    ASSERT_OK(env_.CorruptByte(Path(1), offsets[2] + record::kRecordHeaderSize, 0x01));
     auto original = env_.ReadFileContents(Path(1));
     env_.ScheduleCrashAtSyncPoint(env_.sync_point_count() + crash_at);
     bool crashed = !Recover(/*salvage=*/true).ok();
     if (crashed) {
       ASSERT_TRUE(env_.crashed());
       env_.Restart();
-      logs_.clear();
+      wals_.clear();
       for (uint64_t n : {1, 2}) {
-        if (env_.FileExists(Path(n)).value()) logs_.push_back({n, WalFileName(n)});
+        if (env_.FileExists(Path(n)).value()) wals_.push_back({n, WalFileName(n)});
       }
       ASSERT_OK(Recover(/*salvage=*/true));
     }
@@ -318,22 +320,22 @@ TEST_F(WalRecoveryTest, SalvageSurvivesACrashAtEveryStep) {
   }
 }
 
-// The gap found in review (docs/durability.md §8, salvage row): log 1 ends in garbage after
-// its last record, and its successor, log 2, was prepared (recorded, no record) and then
-// lost its header. Log 2 might have held records, so log 1's tail is not provably a torn
-// tail: strict recovery refuses. Salvage must leave log 1 cut at its last valid record (the
-// cut kept aside), or once a new log follows it and receives acknowledged writes, a strict
-// open finds garbage in a log followed by records (Corruption), and a later salvage would
+// The gap found in review (docs/durability.md §8, salvage row): WAL 1 ends in garbage after
+// its last record, and its successor, WAL 2, was prepared (recorded, no record) and then
+// lost its header. WAL 2 might have held records, so WAL 1's tail is not provably a torn
+// tail: strict recovery refuses. Salvage must leave WAL 1 cut at its last valid record (the
+// cut kept aside), or once a new WAL follows it and receives acknowledged writes, a strict
+// open finds garbage in a WAL followed by records (Corruption), and a later salvage would
 // drop those writes.
 TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderCutsItsPredecessor) {
   for (int kind = 0; kind < kLostHeaderKinds; kind++) {
     SCOPED_TRACE(LostHeaderName(kind));
     Reset();
-    MakeLog(1, 0, {2, 2});
+    MakeWal(1, 0, {2, 2});
     recorded_.insert(1);
     const uint64_t end = Size(1);
     AppendDurably(1, std::string(300, '\x5a'));
-    MakeRecordedLogWithLostHeader(2, 1, kind);
+    MakeRecordedWalWithLostHeader(2, 1, kind);
     const std::string original = env_.ReadFileContents(Path(1)).value();
     const std::string original_2 = env_.ReadFileContents(Path(2)).value();
 
@@ -344,20 +346,20 @@ TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderCutsItsPredecessor) 
 
     ASSERT_OK(Recover(/*salvage=*/true));
     EXPECT_EQ(replayed_, Seqs(1, 4));
-    EXPECT_EQ(result_.newest_log_number, 1u);
-    EXPECT_EQ(result_.dropped_logs, std::vector<uint64_t>{2});
-    EXPECT_EQ(Size(1), end) << "log 1 must end at its last valid record";
+    EXPECT_EQ(result_.newest_wal_number, 1u);
+    EXPECT_EQ(result_.dropped_wals, std::vector<uint64_t>{2});
+    EXPECT_EQ(Size(1), end) << "WAL 1 must end at its last valid record";
     EXPECT_FALSE(Exists(Path(2)));
     EXPECT_EQ(env_.ReadFileContents(Path(2) + ".corrupt").value(), original_2);
     EXPECT_EQ(env_.ReadFileContents(Path(1) + ".corrupt").value(), original)
         << "the cut bytes are kept aside";
     EXPECT_FALSE(result_.lost.empty());
 
-    // The database goes on: the manifest forgets log 2, a new log follows log 1 and receives
+    // The database goes on: the manifest forgets WAL 2, a new WAL follows WAL 1 and receives
     // acknowledged writes, then the power fails. A strict open holds every one of them.
-    logs_ = {{1, WalFileName(1)}};
+    wals_ = {{1, WalFileName(1)}};
     recorded_ = {1};
-    MakeLog(3, 1, {2});
+    MakeWal(3, 1, {2});
     recorded_.insert(3);
     env_.Crash();
     s = Recover();
@@ -366,73 +368,73 @@ TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderCutsItsPredecessor) 
   }
 }
 
-// The same gap without garbage: log 1's last group was written but never synced (the
-// previous process died before its sync), and this open replays it. Salvage must make log 1
-// durable before a new log follows it, as Repair does, or a power failure after new writes
+// The same gap without garbage: WAL 1's last group was written but never synced (the
+// previous process died before its sync), and this open replays it. Salvage must make WAL 1
+// durable before a new WAL follows it, as Repair does, or a power failure after new writes
 // loses records that were replayed and read.
 TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderMakesItsPredecessorDurable) {
   for (int kind = 0; kind < kLostHeaderKinds; kind++) {
     SCOPED_TRACE(LostHeaderName(kind));
     Reset();
-    MakeLog(1, 0, {2, 2}, /*sync_last_group=*/false);
+    MakeWal(1, 0, {2, 2}, /*sync_last_group=*/false);
     recorded_.insert(1);
     const uint64_t end = Size(1);
-    MakeRecordedLogWithLostHeader(2, 1, kind);
+    MakeRecordedWalWithLostHeader(2, 1, kind);
     ASSERT_OK(Recover(/*salvage=*/true));
     EXPECT_EQ(replayed_, Seqs(1, 4));
-    EXPECT_EQ(result_.newest_log_number, 1u);
-    logs_ = {{1, WalFileName(1)}};
+    EXPECT_EQ(result_.newest_wal_number, 1u);
+    wals_ = {{1, WalFileName(1)}};
     recorded_ = {1};
-    MakeLog(3, 1, {1});
+    MakeWal(3, 1, {1});
     recorded_.insert(3);
     env_.Crash();
-    EXPECT_EQ(Size(1), end) << "the replayed records of log 1 were never made durable";
+    EXPECT_EQ(Size(1), end) << "the replayed records of WAL 1 were never made durable";
     Status s = Recover();
     ASSERT_TRUE(s.ok()) << s.ToString();
     EXPECT_EQ(replayed_, Seqs(1, 5));
   }
 }
 
-// And when the newest log holding records is followed by an empty log before the damaged
-// one: both are cut (the records made durable, the empty log ends at its header).
-TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderCutsEveryLogBeforeIt) {
-  MakeLog(1, 0, {2, 2}, /*sync_last_group=*/false);
+// And when the newest WAL holding records is followed by an empty WAL before the damaged
+// one: both are cut (the records made durable, the empty WAL ends at its header).
+TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderCutsEveryWalBeforeIt) {
+  MakeWal(1, 0, {2, 2}, /*sync_last_group=*/false);
   const uint64_t end = Size(1);
-  MakeLog(2, 1, {});
+  MakeWal(2, 1, {});
   recorded_ = {1, 2};
-  MakeRecordedLogWithLostHeader(3, 2, /*kind=*/1);
+  MakeRecordedWalWithLostHeader(3, 2, /*kind=*/1);
   ASSERT_OK(Recover(/*salvage=*/true));
   EXPECT_EQ(replayed_, Seqs(1, 4));
-  EXPECT_EQ(result_.newest_log_number, 2u);
-  EXPECT_EQ(result_.dropped_logs, std::vector<uint64_t>{3});
-  logs_ = {{1, WalFileName(1)}, {2, WalFileName(2)}};
+  EXPECT_EQ(result_.newest_wal_number, 2u);
+  EXPECT_EQ(result_.dropped_wals, std::vector<uint64_t>{3});
+  wals_ = {{1, WalFileName(1)}, {2, WalFileName(2)}};
   recorded_ = {1, 2};
-  MakeLog(4, 2, {1});
+  MakeWal(4, 2, {1});
   recorded_.insert(4);
   env_.Crash();
   EXPECT_EQ(Size(1), end);
-  EXPECT_EQ(Size(2), kFileHeaderSize);
+  EXPECT_EQ(Size(2), record::kFileHeaderSize);
   Status s = Recover();
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(replayed_, Seqs(1, 5));
 }
 
 TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderSurvivesACrashAtEveryStep) {
-  // As SalvageSurvivesACrashAtEveryStep, for the gap's salvage, with garbage after log 1's
-  // records (log 1 is cut, a copy kept) and without (log 2 alone is set aside, log 1 synced):
+  // As SalvageSurvivesACrashAtEveryStep, for the gap's salvage, with garbage after WAL 1's
+  // records (WAL 1 is cut, a copy kept) and without (WAL 2 alone is set aside, WAL 1 synced):
   // whatever step a crash interrupts, a rerun reaches the same salvaged state, and that state
-  // takes a new log.
+  // takes a new WAL.
   for (bool garbage : {true, false}) {
     for (int kind = 0; kind < kLostHeaderKinds; kind++) {
       for (uint64_t crash_at = 0;; crash_at++) {
         SCOPED_TRACE(LostHeaderName(kind) + (garbage ? ", garbage" : ", no garbage") +
                      ", crash at sync point " + std::to_string(crash_at));
         Reset();
-        MakeLog(1, 0, {2, 2});
+        MakeWal(1, 0, {2, 2});
         recorded_.insert(1);
         const uint64_t end = Size(1);
         if (garbage) AppendDurably(1, std::string(300, '\x5a'));
-        MakeRecordedLogWithLostHeader(2, 1, kind);
+        MakeRecordedWalWithLostHeader(2, 1, kind);
         const std::string original = env_.ReadFileContents(Path(1)).value();
         env_.ScheduleCrashAtSyncPoint(env_.sync_point_count() + crash_at);
         const bool crashed = !Recover(/*salvage=*/true).ok();
@@ -441,14 +443,14 @@ TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderSurvivesACrashAtEver
         } else {
           ASSERT_TRUE(env_.crashed());
           env_.Restart();
-          logs_.clear();
+          wals_.clear();
           for (uint64_t n : {1, 2}) {
-            if (Exists(Path(n))) logs_.push_back({n, WalFileName(n)});
+            if (Exists(Path(n))) wals_.push_back({n, WalFileName(n)});
           }
           ASSERT_OK(Recover(/*salvage=*/true));
         }
         EXPECT_EQ(replayed_, Seqs(1, 4));
-        EXPECT_EQ(result_.newest_log_number, 1u);
+        EXPECT_EQ(result_.newest_wal_number, 1u);
         EXPECT_EQ(Size(1), end);
         EXPECT_FALSE(Exists(Path(2)));
         EXPECT_TRUE(Exists(Path(2) + ".corrupt"));
@@ -457,12 +459,12 @@ TEST_F(WalRecoveryTest, SalvageOfARecordedWalWithALostHeaderSurvivesACrashAtEver
           ASSERT_OK(kept.status());
           EXPECT_EQ(kept.value(), original);
         } else {
-          EXPECT_FALSE(Exists(Path(1) + ".corrupt")) << "log 1 was not damaged";
+          EXPECT_FALSE(Exists(Path(1) + ".corrupt")) << "WAL 1 was not damaged";
         }
-        // The salvaged state takes a new log whose writes a power failure does not undo.
-        logs_ = {{1, WalFileName(1)}};
+        // The salvaged state takes a new WAL whose writes a power failure does not undo.
+        wals_ = {{1, WalFileName(1)}};
         recorded_ = {1};
-        MakeLog(3, 1, {1});
+        MakeWal(3, 1, {1});
         recorded_.insert(3);
         env_.Crash();
         Status s = Recover();

@@ -6,14 +6,15 @@
 
 #include <random>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
+#include "record/record_codec.h"
+#include "record/record_reader.h"
+#include "record/record_writer.h"
 #include "testutil.h"
-#include "util/constants.h"
 #include "util/coding.h"
+#include "util/constants.h"
 #include "util/crc32c.h"
-#include "wal/wal_codec.h"
-#include "wal/wal_reader.h"
-#include "wal/wal_writer.h"
+#include "wal/wal_format.h"
 
 namespace cairn::wal {
 namespace {
@@ -25,21 +26,22 @@ class WalTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_OK(env_.CreateDir(kDir)); }
 
-  FileHeader Header(uint64_t number = 1) {
-    FileHeader header;
+  record::FileHeader Header(uint64_t number = 1) {
+    record::FileHeader header;
+    header.magic = kWalMagic;
     header.file_number = number;
     header.db_id.fill(7);
     return header;
   }
 
   // Writes `payloads` as one record each, in groups of `per_sync`, syncing after each group.
-  void WriteLog(const std::vector<std::string>& payloads, size_t per_sync) {
-    auto writer = WalWriter::Create(&env_, kDir, kPath, Header());
+  void WriteWal(const std::vector<std::string>& payloads, size_t per_sync) {
+    auto writer = record::RecordWriter::Create(&env_, kDir, kPath, Header());
     ASSERT_OK(writer.status());
     uint64_t seq = 1;
     std::string buffer;
     for (size_t i = 0; i < payloads.size(); i++) {
-      writer.value()->AppendRecord(RecordType::kBatch, seq, 1, 1000 + seq, payloads[i], &buffer);
+      writer.value()->AppendRecord(record::RecordType::kBatch, seq, 1, 1000 + seq, payloads[i], &buffer);
       seq++;
       if ((i + 1) % per_sync == 0 || i + 1 == payloads.size()) {
         ASSERT_OK(writer.value()->Write(buffer));
@@ -52,27 +54,27 @@ class WalTest : public ::testing::Test {
 
   // Reads every record; returns them and how reading ended.
   struct ReadAll {
-    std::vector<Record> records;
+    std::vector<record::Record> records;
     std::vector<std::string> payloads;
-    WalReader::Outcome end = WalReader::Outcome::kEnd;
+    record::RecordReader::Outcome end = record::RecordReader::Outcome::kEnd;
     uint64_t damage_offset = 0;
     bool truncation = false;
     Status header;
   };
   ReadAll Read() {
     ReadAll result;
-    auto reader = WalReader::Open(&env_, kPath);
+    auto reader = record::RecordReader::Open(&env_, kPath);
     EXPECT_OK(reader.status());
-    FileHeader header;
+    record::FileHeader header;
     result.header = reader.value()->ReadHeader(kWalMagic, &header);
     if (!result.header.ok()) {
       return result;
     }
     for (;;) {
-      Record record;
-      WalReader::Outcome outcome;
+      record::Record record;
+      record::RecordReader::Outcome outcome;
       EXPECT_OK(reader.value()->Next(&record, &outcome));
-      if (outcome != WalReader::Outcome::kRecord) {
+      if (outcome != record::RecordReader::Outcome::kRecord) {
         result.end = outcome;
         result.damage_offset = reader.value()->damage_offset();
         result.truncation = reader.value()->damage_is_truncation();
@@ -87,10 +89,10 @@ class WalTest : public ::testing::Test {
 };
 
 TEST_F(WalTest, RecordsRoundTripWithSyncedOffsets) {
-  WriteLog({"alpha", "", std::string(100000, 'x'), "omega"}, 2);
+  WriteWal({"alpha", "", std::string(100000, 'x'), "omega"}, 2);
   ReadAll all = Read();
   ASSERT_OK(all.header);
-  ASSERT_EQ(all.end, WalReader::Outcome::kEnd);
+  ASSERT_EQ(all.end, record::RecordReader::Outcome::kEnd);
   ASSERT_EQ(all.records.size(), 4u);
   EXPECT_EQ(all.payloads[0], "alpha");
   EXPECT_EQ(all.payloads[1], "");
@@ -98,14 +100,14 @@ TEST_F(WalTest, RecordsRoundTripWithSyncedOffsets) {
   EXPECT_EQ(all.records[3].first_seq, 4u);
   EXPECT_EQ(all.records[3].commit_micros, 1004u);
   // Group 1 was written when only the header was durable; group 2 after group 1's sync.
-  EXPECT_EQ(all.records[0].synced_offset, kFileHeaderSize);
-  EXPECT_EQ(all.records[1].synced_offset, kFileHeaderSize);
+  EXPECT_EQ(all.records[0].synced_offset, record::kFileHeaderSize);
+  EXPECT_EQ(all.records[1].synced_offset, record::kFileHeaderSize);
   EXPECT_EQ(all.records[2].synced_offset, all.records[1].end_offset());
   EXPECT_EQ(all.records[3].synced_offset, all.records[1].end_offset());
 }
 
 TEST_F(WalTest, EveryTruncationEndsCleanlyOrAtARecordBoundary) {
-  WriteLog({"one", "two two", "three three three"}, 1);
+  WriteWal({"one", "two two", "three three three"}, 1);
   auto full = env_.ReadFileContents(kPath);
   ASSERT_OK(full.status());
   ReadAll reference = Read();
@@ -113,7 +115,7 @@ TEST_F(WalTest, EveryTruncationEndsCleanlyOrAtARecordBoundary) {
     SCOPED_TRACE(length);
     ASSERT_OK(env_.SetFileContentsDurably(kPath, full.value().substr(0, length)));
     ReadAll all = Read();
-    if (length < kFileHeaderSize) {
+    if (length < record::kFileHeaderSize) {
       EXPECT_TRUE(all.header.IsCorruption());
       continue;
     }
@@ -124,21 +126,21 @@ TEST_F(WalTest, EveryTruncationEndsCleanlyOrAtARecordBoundary) {
       complete++;
     }
     EXPECT_EQ(all.records.size(), complete);
-    bool at_boundary = length == kFileHeaderSize ||
+    bool at_boundary = length == record::kFileHeaderSize ||
                        (complete > 0 && reference.records[complete - 1].end_offset() == length);
     if (at_boundary) {
-      EXPECT_EQ(all.end, WalReader::Outcome::kEnd);
+      EXPECT_EQ(all.end, record::RecordReader::Outcome::kEnd);
     } else {
-      EXPECT_EQ(all.end, WalReader::Outcome::kDamage);
+      EXPECT_EQ(all.end, record::RecordReader::Outcome::kDamage);
       EXPECT_TRUE(all.truncation);
-      EXPECT_EQ(all.damage_offset, complete == 0 ? kFileHeaderSize
+      EXPECT_EQ(all.damage_offset, complete == 0 ? record::kFileHeaderSize
                                                  : reference.records[complete - 1].end_offset());
     }
   }
 }
 
 TEST_F(WalTest, EveryFlippedByteIsDetected) {
-  WriteLog({"first record", "second record"}, 1);
+  WriteWal({"first record", "second record"}, 1);
   auto full = env_.ReadFileContents(kPath);
   ASSERT_OK(full.status());
   ReadAll reference = Read();
@@ -148,12 +150,12 @@ TEST_F(WalTest, EveryFlippedByteIsDetected) {
     damaged[offset] = static_cast<char>(damaged[offset] ^ 0x10);
     ASSERT_OK(env_.SetFileContentsDurably(kPath, damaged));
     ReadAll all = Read();
-    if (offset < kFileHeaderSize) {
+    if (offset < record::kFileHeaderSize) {
       EXPECT_FALSE(all.header.ok());
       continue;
     }
     ASSERT_OK(all.header);
-    EXPECT_EQ(all.end, WalReader::Outcome::kDamage);
+    EXPECT_EQ(all.end, record::RecordReader::Outcome::kDamage);
     size_t damaged_record = offset < reference.records[0].end_offset() ? 0 : 1;
     EXPECT_EQ(all.records.size(), damaged_record);
     EXPECT_EQ(all.damage_offset, reference.records[damaged_record].offset);
@@ -161,22 +163,22 @@ TEST_F(WalTest, EveryFlippedByteIsDetected) {
 }
 
 TEST_F(WalTest, OversizedLengthIsRejectedBeforeAllocating) {
-  WriteLog({"payload"}, 1);
+  WriteWal({"payload"}, 1);
   auto full = env_.ReadFileContents(kPath);
   ASSERT_OK(full.status());
   for (uint32_t length : {0xffffffffu, 0x7fffffffu, 1000000u}) {
     std::string damaged = full.value();
-    EncodeFixed32(damaged.data() + kFileHeaderSize + 4, length);
+    EncodeFixed32(damaged.data() + record::kFileHeaderSize + 4, length);
     ASSERT_OK(env_.SetFileContentsDurably(kPath, damaged));
     ReadAll all = Read();
     ASSERT_OK(all.header);
-    EXPECT_EQ(all.end, WalReader::Outcome::kDamage);
-    EXPECT_EQ(all.damage_offset, kFileHeaderSize);
+    EXPECT_EQ(all.end, record::RecordReader::Outcome::kDamage);
+    EXPECT_EQ(all.damage_offset, record::kFileHeaderSize);
   }
 }
 
 TEST_F(WalTest, HeaderChecksRejectForeignAndNewerFiles) {
-  WriteLog({"x"}, 1);
+  WriteWal({"x"}, 1);
   auto full = env_.ReadFileContents(kPath);
   ASSERT_OK(full.status());
   std::string wrong_magic = full.value();
@@ -186,9 +188,9 @@ TEST_F(WalTest, HeaderChecksRejectForeignAndNewerFiles) {
 
   // A newer version with a valid checksum is NotSupported, not Corruption.
   std::string newer = full.value();
-  EncodeFixed32(newer.data() + 8, kFormatVersion + 1);
-  EncodeFixed32(newer.data() + kFileHeaderCrcOffset,
-                crc32c::Mask(crc32c::Value(newer.data(), kFileHeaderCrcOffset)));
+  EncodeFixed32(newer.data() + 8, record::kFormatVersion + 1);
+  EncodeFixed32(newer.data() + record::kFileHeaderCrcOffset,
+                crc32c::Mask(crc32c::Value(newer.data(), record::kFileHeaderCrcOffset)));
   ASSERT_OK(env_.SetFileContentsDurably(kPath, newer));
   EXPECT_TRUE(Read().header.IsNotSupported());
 }
@@ -198,17 +200,17 @@ TEST_F(WalTest, RandomInputNeverCrashes) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
   std::string header;
-  EncodeFileHeader(Header(), &header);
+  record::EncodeFileHeader(Header(), &header);
   for (int round = 0; round < 300; round++) {
     std::string body(rng() % 2000, '\0');
     for (char& c : body) {
       c = static_cast<char>(rng());
     }
     // Half the rounds plant plausible record headers so deeper checks are reached.
-    if (round % 2 == 0 && body.size() > kRecordHeaderSize) {
+    if (round % 2 == 0 && body.size() > record::kRecordHeaderSize) {
       std::string record;
-      EncodeRecord(RecordType::kBatch, 1, 1, kFileHeaderSize, 7, "abc",
-                   RecordLocation{RecordChecksumSeed(Header().db_id, 1), kFileHeaderSize},
+      record::EncodeRecord(record::RecordType::kBatch, 1, 1, record::kFileHeaderSize, 7, "abc",
+                   record::RecordLocation{record::RecordChecksumSeed(Header().db_id, 1), record::kFileHeaderSize},
                    &record);
       body.replace(0, std::min(record.size(), body.size()), record.substr(0, body.size()));
       EncodeFixed32(body.data() + 4, static_cast<uint32_t>(rng() % 4000));
@@ -216,9 +218,9 @@ TEST_F(WalTest, RandomInputNeverCrashes) {
     ASSERT_OK(env_.SetFileContentsDurably(kPath, (round % 3 == 0 ? "" : header) + body));
     ReadAll all = Read();
     (void)all;
-    auto reader = WalReader::Open(&env_, kPath);
+    auto reader = record::RecordReader::Open(&env_, kPath);
     ASSERT_OK(reader.status());
-    DamageScan scan;
+    record::DamageScan scan;
     ASSERT_OK(reader.value()->ScanAfterDamage(0, &scan));
   }
 }
@@ -236,27 +238,27 @@ TEST_F(WalTest, Bug6BatchRecordWithAnEmptyOrOutOfRangeSequenceIsDamage) {
     SCOPED_TRACE("first_seq " + std::to_string(c.first_seq) + " count " +
                  std::to_string(c.seq_count));
     std::string file;
-    EncodeFileHeader(Header(), &file);
-    EncodeRecord(RecordType::kBatch, c.first_seq, c.seq_count, kFileHeaderSize, 7, "",
-                 RecordLocation{RecordChecksumSeed(Header().db_id, 1), kFileHeaderSize}, &file);
+    record::EncodeFileHeader(Header(), &file);
+    record::EncodeRecord(record::RecordType::kBatch, c.first_seq, c.seq_count, record::kFileHeaderSize, 7, "",
+                 record::RecordLocation{record::RecordChecksumSeed(Header().db_id, 1), record::kFileHeaderSize}, &file);
     ASSERT_OK(env_.SetFileContentsDurably(kPath, file));
     ReadAll all = Read();
     ASSERT_OK(all.header);
     EXPECT_TRUE(all.records.empty());
-    EXPECT_EQ(all.end, WalReader::Outcome::kDamage);
-    EXPECT_EQ(all.damage_offset, kFileHeaderSize);
+    EXPECT_EQ(all.end, record::RecordReader::Outcome::kDamage);
+    EXPECT_EQ(all.damage_offset, record::kFileHeaderSize);
   }
 }
 
 TEST_F(WalTest, ScanAfterDamageFindsLaterRecordsAndTheirSyncedOffsets) {
-  WriteLog({"a", "b", "c"}, 1);
+  WriteWal({"a", "b", "c"}, 1);
   ReadAll reference = Read();
-  ASSERT_OK(env_.CorruptByte(kPath, reference.records[0].offset + kRecordHeaderSize, 0x01));
-  auto reader = WalReader::Open(&env_, kPath);
+  ASSERT_OK(env_.CorruptByte(kPath, reference.records[0].offset + record::kRecordHeaderSize, 0x01));
+  auto reader = record::RecordReader::Open(&env_, kPath);
   ASSERT_OK(reader.status());
-  FileHeader header;
+  record::FileHeader header;
   ASSERT_OK(reader.value()->ReadHeader(kWalMagic, &header));  // records are bound to the file
-  DamageScan scan;
+  record::DamageScan scan;
   ASSERT_OK(reader.value()->ScanAfterDamage(reference.records[0].offset, &scan));
   EXPECT_EQ(scan.intact_records_after, 2u);
   EXPECT_EQ(scan.max_synced_offset_after, reference.records[2].synced_offset);
@@ -265,11 +267,23 @@ TEST_F(WalTest, ScanAfterDamageFindsLaterRecordsAndTheirSyncedOffsets) {
   EXPECT_EQ(scan.max_seq_after, 3u);
 }
 
+// The framing has no default magic (record/record_format.h): a header that names no kind of
+// file is refused before anything is created, instead of writing a header of the wrong size.
+TEST_F(WalTest, HeaderWithoutMagicIsRefusedBeforeAnyFileIsCreated) {
+  record::FileHeader header = Header();
+  header.magic = {};
+  auto writer = record::RecordWriter::Create(&env_, kDir, kPath, header);
+  EXPECT_TRUE(writer.status().IsInvalidArgument()) << writer.status().ToString();
+  auto exists = env_.FileExists(kPath);
+  ASSERT_OK(exists.status());
+  EXPECT_FALSE(exists.value());
+}
+
 TEST_F(WalTest, FailedSyncPoisonsTheWriter) {
-  auto writer = WalWriter::Create(&env_, kDir, kPath, Header());
+  auto writer = record::RecordWriter::Create(&env_, kDir, kPath, Header());
   ASSERT_OK(writer.status());
   std::string buffer;
-  writer.value()->AppendRecord(RecordType::kBatch, 1, 1, 0, "x", &buffer);
+  writer.value()->AppendRecord(record::RecordType::kBatch, 1, 1, 0, "x", &buffer);
   ASSERT_OK(writer.value()->Write(buffer));
   env_.CrashNow();
   EXPECT_FALSE(writer.value()->Sync().ok());

@@ -20,7 +20,7 @@
 #include <random>
 #include <string>
 
-#include "env/kill_point_env.h"
+#include "testsupport/kill_point_env.h"
 #include "stress/expected_state.h"
 #include "stress/stress_run.h"
 #include "stress/stress_values.h"

@@ -9,7 +9,7 @@
 // for whoever debugs a test than a write that silently goes nowhere.
 //
 // One mutex guards the whole tree. MemEnv is a test tool, so simplicity beats concurrency.
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 
 #include <algorithm>
 #include <atomic>

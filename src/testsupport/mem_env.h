@@ -34,8 +34,8 @@
 //
 // Paths are absolute, '/'-separated; empty components and a trailing '/' are ignored.
 // Thread safety: all methods may be called concurrently.
-#ifndef CAIRN_ENV_MEM_ENV_H_
-#define CAIRN_ENV_MEM_ENV_H_
+#ifndef CAIRN_TESTSUPPORT_MEM_ENV_H_
+#define CAIRN_TESTSUPPORT_MEM_ENV_H_
 
 #include <atomic>
 #include <cstdint>
@@ -140,4 +140,4 @@ class MemEnv final : public Env {
 
 }  // namespace cairn
 
-#endif  // CAIRN_ENV_MEM_ENV_H_
+#endif  // CAIRN_TESTSUPPORT_MEM_ENV_H_

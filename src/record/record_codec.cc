@@ -1,4 +1,4 @@
-#include "wal/wal_codec.h"
+#include "record/record_codec.h"
 
 #include <cstring>
 
@@ -6,14 +6,15 @@
 #include "util/constants.h"
 #include "util/crc32c.h"
 
-namespace cairn::wal {
+namespace cairn::record {
 
-static_assert(kFileHeaderSize == 8 + 4 + 4 + 8 + 8 + 16 + 4 + 4);
+static_assert(kFileHeaderSize == kMagicSize + 4 + 4 + 8 + 8 + 16 + 4 + 4);
 static_assert(kFileHeaderCrcOffset + 4 == kFileHeaderSize);
 static_assert(kRecordHeaderSize == 4 + 4 + 1 + 3 + 4 + 8 + 8 + 8);
 static_assert(kMaxRecordPayloadBytes <= UINT32_MAX, "payload length is a u32");
 
 void EncodeFileHeader(const FileHeader& header, std::string* out) {
+  assert(header.magic.size() == kMagicSize);
   size_t start = out->size();
   out->append(header.magic.data(), header.magic.size());
   PutFixed32(out, kFormatVersion);
@@ -30,10 +31,10 @@ void EncodeFileHeader(const FileHeader& header, std::string* out) {
 Status DecodeFileHeader(std::string_view bytes, std::string_view expected_magic,
                         FileHeader* header) {
   if (bytes.size() < kFileHeaderSize) {
-    return Status::Corruption("file header truncated: " + std::to_string(bytes.size()) +
-                              " of " + std::to_string(kFileHeaderSize) + " bytes");
+    return Status::Corruption("file header truncated: " + std::to_string(bytes.size()) + " of " +
+                              std::to_string(kFileHeaderSize) + " bytes");
   }
-  if (bytes.substr(0, 8) != expected_magic) {
+  if (bytes.substr(0, kMagicSize) != expected_magic) {
     return Status::Corruption("bad magic: not a " + std::string(expected_magic) + " file");
   }
   uint32_t stored_crc = DecodeFixed32(bytes.data() + kFileHeaderCrcOffset);
@@ -112,10 +113,9 @@ Status DecodeRecordHeader(std::string_view header, uint64_t max_payload_bytes, R
     return Status::Corruption("unknown record type " + std::to_string(type));
   }
   if (*payload_length > kMaxRecordPayloadBytes || *payload_length > max_payload_bytes) {
-    return Status::Corruption("record length " + std::to_string(*payload_length) +
-                              " exceeds bound " +
-                              std::to_string(std::min<uint64_t>(max_payload_bytes,
-                                                                kMaxRecordPayloadBytes)));
+    return Status::Corruption(
+        "record length " + std::to_string(*payload_length) + " exceeds bound " +
+        std::to_string(std::min<uint64_t>(max_payload_bytes, kMaxRecordPayloadBytes)));
   }
   record->type = static_cast<RecordType>(type);
   record->seq_count = DecodeFixed32(p + 12);
@@ -130,4 +130,4 @@ bool RecordChecksumMatches(std::string_view header, std::string_view payload, ui
   return crc32c::Unmask(stored_crc) == RecordChecksum(header, payload, where);
 }
 
-}  // namespace cairn::wal
+}  // namespace cairn::record

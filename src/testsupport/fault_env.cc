@@ -2,14 +2,13 @@
 // the armed rules alone, whether it fails. The decision is made before the base Env is
 // called, so an injected failure never has a side effect: the error sweep in the tests
 // relies on "failed means nothing happened" to predict what a reopen must find.
-#include "env/fault_env.h"
+#include "testsupport/fault_env.h"
 
 #include <utility>
 
 namespace cairn {
-namespace {
 
-const char* KindName(FaultKind kind) {
+const char* FaultKindName(FaultKind kind) {
   switch (kind) {
     case kFaultOpen:
       return "open";
@@ -33,6 +32,8 @@ const char* KindName(FaultKind kind) {
       return "unknown";
   }
 }
+
+namespace {
 
 class FaultWritableFile final : public WritableFile {
  public:
@@ -171,7 +172,7 @@ Status FaultEnv::MaybeFail(FaultKind kind, const std::string& path, const std::s
   }
   std::string msg = "FaultEnv: injected ";
   msg += flavour_ == FaultFlavour::kENOSPC ? "ENOSPC" : "EIO";
-  msg += " on " + std::string(KindName(kind)) + " #" + std::to_string(index) + " " + path;
+  msg += " on " + std::string(FaultKindName(kind)) + " #" + std::to_string(index) + " " + path;
   if (!path2.empty()) {
     msg += " " + path2;
   }

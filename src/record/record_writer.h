@@ -1,4 +1,4 @@
-// WalWriter: appends records to one WAL file and syncs it.
+// RecordWriter: appends records to one record file (a WAL or a manifest) and syncs it.
 //
 // The writer never buffers: each Write() is one write(2) of the bytes the caller assembled
 // (group commit hands it a whole group at once), so "returned from Write" means "in the OS".
@@ -17,8 +17,8 @@
 // leader writes: syncs are serialised by the writer, so a failed fdatasync is always seen by
 // every later Sync and Write (two concurrent fdatasyncs on one descriptor could report one
 // error to only one of them). A Sync covers at least every byte written before it began.
-#ifndef CAIRN_WAL_WAL_WRITER_H_
-#define CAIRN_WAL_WAL_WRITER_H_
+#ifndef CAIRN_RECORD_RECORD_WRITER_H_
+#define CAIRN_RECORD_RECORD_WRITER_H_
 
 #include <atomic>
 #include <cstdint>
@@ -30,33 +30,33 @@
 #include "cairn/status.h"
 #include "util/mutex.h"
 #include "util/thread_annotations.h"
-#include "wal/wal_format.h"
+#include "record/record_format.h"
 
-namespace cairn::wal {
+namespace cairn::record {
 
-class WalWriter {
+class RecordWriter {
  public:
   // Creates the file at `path`, writes its header, fdatasyncs it, then fsyncs `dir` so the
-  // new name is durable before any record in it is acknowledged. `magic` selects the kind of
-  // log (the WAL's or, later, the manifest's).
-  static Result<std::unique_ptr<WalWriter>> Create(Env* env, const std::string& dir,
-                                                   const std::string& path,
-                                                   const FileHeader& header);
+  // new name is durable before any record in it is acknowledged. `header.magic` selects the kind
+  // of file (the WAL's or the manifest's).
+  static Result<std::unique_ptr<RecordWriter>> Create(Env* env, const std::string& dir,
+                                                      const std::string& path,
+                                                      const FileHeader& header);
 
-  // Recycles the obsolete log `pooled_path` as the log at `path`, overwriting it from offset 0
+  // Recycles the obsolete file `pooled_path` as the file at `path`, overwriting it from offset 0
   // without truncation (Env::ReuseWritableFile): writes the new header over the old one and
   // fdatasyncs it while the file still has its old, obsolete name (which recovery ignores),
   // then renames it to `path` and fsyncs `dir`. The bytes after the header are the file's
   // previous life until records overwrite them; their checksums are bound to the old file
   // number, so they never validate as records of this one (docs/format-wal.md, "Recycled
   // files"). NotSupported if the Env cannot reuse files.
-  static Result<std::unique_ptr<WalWriter>> Reuse(Env* env, const std::string& dir,
-                                                  const std::string& pooled_path,
-                                                  const std::string& path,
-                                                  const FileHeader& header);
+  static Result<std::unique_ptr<RecordWriter>> Reuse(Env* env, const std::string& dir,
+                                                     const std::string& pooled_path,
+                                                     const std::string& path,
+                                                     const FileHeader& header);
 
-  WalWriter(const WalWriter&) = delete;
-  WalWriter& operator=(const WalWriter&) = delete;
+  RecordWriter(const RecordWriter&) = delete;
+  RecordWriter& operator=(const RecordWriter&) = delete;
 
   // Encodes one record at the end of `*buffer`, stamped with the current synced offset. The
   // caller passes the whole buffer to the very next Write(), which places its first byte at
@@ -70,10 +70,10 @@ class WalWriter {
   // fdatasync: makes everything written so far durable. A no-op when nothing new was written.
   Status Sync();
 
-  // Makes the log end durably at its last record, before a successor receives records (or at
+  // Makes the file end durably at its last record, before a successor receives records (or at
   // close): a plain Sync(), except that a recycled file whose previous life extends past the
   // bytes written is first cut there (Env::TruncateFile, which also syncs everything), so the
-  // file of a log that is not the newest ends exactly at its last record, as recovery
+  // file of a WAL that is not the newest ends exactly at its last record, as recovery
   // requires (docs/format-wal.md, "Recycled files"). Writing after Finish is a caller bug.
   Status Finish(Env* env);
 
@@ -92,8 +92,8 @@ class WalWriter {
   const std::string& path() const { return path_; }
 
  private:
-  WalWriter(std::unique_ptr<WritableFile> file, std::string path, uint64_t file_number,
-            uint32_t checksum_seed, uint64_t offset, uint64_t previous_life_bytes);
+  RecordWriter(std::unique_ptr<WritableFile> file, std::string path, uint64_t file_number,
+               uint32_t checksum_seed, uint64_t offset, uint64_t previous_life_bytes);
 
   // Records `s` as the sticky error unless one is set; returns the sticky error.
   Status Poison(const Status& s);
@@ -113,6 +113,6 @@ class WalWriter {
   std::atomic<bool> poisoned_{false};   // error_ is set
 };
 
-}  // namespace cairn::wal
+}  // namespace cairn::record
 
-#endif  // CAIRN_WAL_WAL_WRITER_H_
+#endif  // CAIRN_RECORD_RECORD_WRITER_H_

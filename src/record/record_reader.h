@@ -1,4 +1,5 @@
-// WalReader: reads and validates the records of one log file, and classifies damage.
+// RecordReader: reads and validates the records of one record file (a WAL or a
+// manifest), and classifies damage.
 //
 // The reader never trusts a byte before checking it: a record's length is checked against
 // the format's bound and the bytes left in the file before anything is read or allocated;
@@ -6,8 +7,8 @@
 // past its own start. Reads go through a read-ahead window so replay is sequential I/O.
 //
 // Thread safety: one thread at a time.
-#ifndef CAIRN_WAL_WAL_READER_H_
-#define CAIRN_WAL_WAL_READER_H_
+#ifndef CAIRN_RECORD_RECORD_READER_H_
+#define CAIRN_RECORD_RECORD_READER_H_
 
 #include <cstdint>
 #include <memory>
@@ -15,9 +16,9 @@
 
 #include "cairn/env.h"
 #include "cairn/status.h"
-#include "wal/wal_format.h"
+#include "record/record_format.h"
 
-namespace cairn::wal {
+namespace cairn::record {
 
 // What lies after the first damaged byte range of a file, learned by looking for intact
 // records at every later byte offset.
@@ -31,13 +32,13 @@ struct DamageScan {
   uint64_t max_seq_after = 0;
 };
 
-class WalReader {
+class RecordReader {
  public:
   // Opens `path` for reading. NotFound or IOError from the Env.
-  static Result<std::unique_ptr<WalReader>> Open(Env* env, const std::string& path);
+  static Result<std::unique_ptr<RecordReader>> Open(Env* env, const std::string& path);
 
-  WalReader(const WalReader&) = delete;
-  WalReader& operator=(const WalReader&) = delete;
+  RecordReader(const RecordReader&) = delete;
+  RecordReader& operator=(const RecordReader&) = delete;
 
   uint64_t file_size() const { return file_size_; }
 
@@ -67,7 +68,7 @@ class WalReader {
   Status ScanAfterDamage(uint64_t damage_offset, DamageScan* scan);
 
  private:
-  WalReader(std::unique_ptr<ReadableFile> file, std::string path, uint64_t file_size);
+  RecordReader(std::unique_ptr<ReadableFile> file, std::string path, uint64_t file_size);
 
   // Points *out at up to `n` bytes at `offset` (fewer only at end of file).
   Status Fetch(uint64_t offset, size_t n, std::string_view* out);
@@ -81,9 +82,9 @@ class WalReader {
   const uint64_t file_size_;
   uint64_t cursor_ = 0;
 
-  std::string window_;           // read-ahead buffer
-  uint64_t window_offset_ = 0;   // file offset of window_[0]
-  size_t window_size_ = 0;       // valid bytes in window_
+  std::string window_;          // read-ahead buffer
+  uint64_t window_offset_ = 0;  // file offset of window_[0]
+  size_t window_size_ = 0;      // valid bytes in window_
 
   uint32_t checksum_seed_ = 0;  // from the header (records are bound to their file)
   bool header_read_ = false;
@@ -92,6 +93,6 @@ class WalReader {
   bool damage_is_truncation_ = false;
 };
 
-}  // namespace cairn::wal
+}  // namespace cairn::record
 
-#endif  // CAIRN_WAL_WAL_READER_H_
+#endif  // CAIRN_RECORD_RECORD_READER_H_

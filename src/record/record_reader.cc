@@ -1,12 +1,12 @@
-#include "wal/wal_reader.h"
+#include "record/record_reader.h"
 
 #include <algorithm>
 
+#include "record/record_codec.h"
 #include "util/coding.h"
 #include "util/constants.h"
-#include "wal/wal_codec.h"
 
-namespace cairn::wal {
+namespace cairn::record {
 namespace {
 
 // Read-ahead granularity: large enough that replay is sequential I/O, small enough that a
@@ -28,7 +28,7 @@ bool MayStartRecord(std::string_view header, uint64_t bytes_left) {
 
 }  // namespace
 
-Result<std::unique_ptr<WalReader>> WalReader::Open(Env* env, const std::string& path) {
+Result<std::unique_ptr<RecordReader>> RecordReader::Open(Env* env, const std::string& path) {
   auto file = env->NewReadableFile(path);
   if (!file.ok()) {
     return file.status();
@@ -37,13 +37,14 @@ Result<std::unique_ptr<WalReader>> WalReader::Open(Env* env, const std::string& 
   if (!size.ok()) {
     return size.status();
   }
-  return std::unique_ptr<WalReader>(new WalReader(std::move(file).value(), path, size.value()));
+  return std::unique_ptr<RecordReader>(
+      new RecordReader(std::move(file).value(), path, size.value()));
 }
 
-WalReader::WalReader(std::unique_ptr<ReadableFile> file, std::string path, uint64_t file_size)
+RecordReader::RecordReader(std::unique_ptr<ReadableFile> file, std::string path, uint64_t file_size)
     : file_(std::move(file)), path_(std::move(path)), file_size_(file_size) {}
 
-Status WalReader::Fetch(uint64_t offset, size_t n, std::string_view* out) {
+Status RecordReader::Fetch(uint64_t offset, size_t n, std::string_view* out) {
   if (offset >= file_size_) {
     *out = std::string_view();
     return Status::OK();
@@ -55,8 +56,8 @@ Status WalReader::Fetch(uint64_t offset, size_t n, std::string_view* out) {
   }
   // `n` is bounded by the caller (a header, or a payload length already checked against the
   // format's limit and the file size), so this allocation is bounded too.
-  size_t want = static_cast<size_t>(
-      std::min<uint64_t>(std::max(n, kReadAheadBytes), file_size_ - offset));
+  size_t want =
+      static_cast<size_t>(std::min<uint64_t>(std::max(n, kReadAheadBytes), file_size_ - offset));
   if (window_.size() < want) {
     window_.resize(want);
   }
@@ -75,7 +76,7 @@ Status WalReader::Fetch(uint64_t offset, size_t n, std::string_view* out) {
   return Status::OK();
 }
 
-Status WalReader::ReadHeader(std::string_view expected_magic, FileHeader* header) {
+Status RecordReader::ReadHeader(std::string_view expected_magic, FileHeader* header) {
   std::string_view bytes;
   CAIRN_RETURN_IF_ERROR(Fetch(0, kFileHeaderSize, &bytes));
   CAIRN_RETURN_IF_ERROR(DecodeFileHeader(bytes, expected_magic, header));
@@ -85,8 +86,8 @@ Status WalReader::ReadHeader(std::string_view expected_magic, FileHeader* header
   return Status::OK();
 }
 
-Status WalReader::TryRecordAt(uint64_t offset, Record* record, bool* valid, std::string* reason,
-                              bool* truncated) {
+Status RecordReader::TryRecordAt(uint64_t offset, Record* record, bool* valid, std::string* reason,
+                                 bool* truncated) {
   *valid = false;
   *truncated = false;
   std::string_view header;
@@ -99,8 +100,8 @@ Status WalReader::TryRecordAt(uint64_t offset, Record* record, bool* valid, std:
   uint32_t payload_length = 0;
   uint32_t stored_crc = 0;
   // Checked against the format's bound here; the bytes actually left decide truncation below.
-  Status decoded = DecodeRecordHeader(header, kMaxRecordPayloadBytes, record, &payload_length,
-                                      &stored_crc);
+  Status decoded =
+      DecodeRecordHeader(header, kMaxRecordPayloadBytes, record, &payload_length, &stored_crc);
   if (!decoded.ok()) {
     *reason = decoded.message();
     return Status::OK();
@@ -117,8 +118,8 @@ Status WalReader::TryRecordAt(uint64_t offset, Record* record, bool* valid, std:
   std::copy(header.begin(), header.end(), header_copy);
   std::string_view payload;
   CAIRN_RETURN_IF_ERROR(Fetch(offset + kRecordHeaderSize, payload_length, &payload));
-  if (!RecordChecksumMatches(std::string_view(header_copy, kRecordHeaderSize), payload,
-                             stored_crc, RecordLocation{checksum_seed_, offset})) {
+  if (!RecordChecksumMatches(std::string_view(header_copy, kRecordHeaderSize), payload, stored_crc,
+                             RecordLocation{checksum_seed_, offset})) {
     *reason = "record checksum mismatch";
     return Status::OK();
   }
@@ -144,7 +145,7 @@ Status WalReader::TryRecordAt(uint64_t offset, Record* record, bool* valid, std:
   return Status::OK();
 }
 
-Status WalReader::Next(Record* record, Outcome* outcome) {
+Status RecordReader::Next(Record* record, Outcome* outcome) {
   assert(cursor_ >= kFileHeaderSize && "ReadHeader first");
   if (cursor_ == file_size_) {
     *outcome = Outcome::kEnd;
@@ -166,7 +167,7 @@ Status WalReader::Next(Record* record, Outcome* outcome) {
   return Status::OK();
 }
 
-Status WalReader::ScanAfterDamage(uint64_t damage_offset, DamageScan* scan) {
+Status RecordReader::ScanAfterDamage(uint64_t damage_offset, DamageScan* scan) {
   *scan = DamageScan();
   if (!header_read_) {
     return Status::OK();  // without a valid header no record can be authenticated
@@ -206,4 +207,4 @@ Status WalReader::ScanAfterDamage(uint64_t damage_offset, DamageScan* scan) {
   return Status::OK();
 }
 
-}  // namespace cairn::wal
+}  // namespace cairn::record

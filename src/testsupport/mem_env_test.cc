@@ -5,7 +5,7 @@
 // tree that remains. A seeded random workload is compared against a small independent model.
 // Freezing, sync-point scheduling, stale handles and locks are in mem_env_crash_test.cc;
 // torn writes in mem_env_torn_test.cc.
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "db/merging_iterator.h"
+#include "iterator/merging_iterator.h"
 
 #include <cassert>
 
@@ -7,8 +7,8 @@
 namespace cairn {
 namespace {
 
-// Linear selection over the children: Cairn merges a handful of sources (MemTables, and
-// later a few segment levels), where a heap would cost more than it saves.
+// Linear selection over the children: Cairn merges a handful of sources (the MemTables, each
+// L0 segment, one level iterator per deeper level), where a heap would cost more than it saves.
 class MergingIterator final : public InternalIterator {
  public:
   explicit MergingIterator(std::vector<std::unique_ptr<InternalIterator>> children)

@@ -2,7 +2,7 @@
 // Pass("after-..."). The kill itself is a raw kill(2) of this process with SIGKILL, so no
 // destructor, atexit handler or buffered stream runs: the on-disk state is exactly what a
 // crash of the process at that instant leaves.
-#include "env/kill_point_env.h"
+#include "testsupport/kill_point_env.h"
 
 #include <fcntl.h>
 #include <signal.h>

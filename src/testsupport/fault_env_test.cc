@@ -3,7 +3,7 @@
 // operations it selects, that an injected failure has no side effect on the base Env, and
 // that the ENOSPC flavour is recognisable with IsNoSpace(). The base is a MemEnv, so a test
 // can look behind FaultEnv at what really happened, and crash it to see what became durable.
-#include "env/fault_env.h"
+#include "testsupport/fault_env.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 
 namespace cairn {

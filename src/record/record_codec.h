@@ -1,15 +1,15 @@
-// Encoding and validation of WAL file headers and record headers. Pure functions over
-// bytes, shared by the writer, the reader and `cairn verify`; nothing here does I/O.
-#ifndef CAIRN_WAL_WAL_CODEC_H_
-#define CAIRN_WAL_WAL_CODEC_H_
+// Encoding and validation of record file headers and record headers (record_format.h). Pure
+// functions over bytes, shared by the writer, the reader and `cairn verify`; nothing here does I/O.
+#ifndef CAIRN_RECORD_RECORD_CODEC_H_
+#define CAIRN_RECORD_RECORD_CODEC_H_
 
 #include <string>
 #include <string_view>
 
 #include "cairn/status.h"
-#include "wal/wal_format.h"
+#include "record/record_format.h"
 
-namespace cairn::wal {
+namespace cairn::record {
 
 // Appends the 56-byte header.
 void EncodeFileHeader(const FileHeader& header, std::string* out);
@@ -22,7 +22,7 @@ Status DecodeFileHeader(std::string_view bytes, std::string_view expected_magic,
 // Where a record lives. A record's checksum is seeded with its database id, its file number
 // and its own offset, so a record's bytes copied anywhere else (inside a user's value, into
 // another file) never validate there: recovery's search for intact records after damage
-// cannot be fooled by data that merely contains log bytes.
+// cannot be fooled by data that merely contains record bytes.
 struct RecordLocation {
   uint32_t seed = 0;    // RecordChecksumSeed(db id, file number)
   uint64_t offset = 0;  // file offset of the record's first byte
@@ -45,6 +45,6 @@ Status DecodeRecordHeader(std::string_view header, uint64_t max_payload_bytes, R
 bool RecordChecksumMatches(std::string_view header, std::string_view payload, uint32_t stored_crc,
                            const RecordLocation& where);
 
-}  // namespace cairn::wal
+}  // namespace cairn::record
 
-#endif  // CAIRN_WAL_WAL_CODEC_H_
+#endif  // CAIRN_RECORD_RECORD_CODEC_H_

@@ -8,7 +8,7 @@
 
 #include <set>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 
 namespace cairn {

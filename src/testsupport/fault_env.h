@@ -17,15 +17,15 @@
 // StartThread and RandomBytes cannot fail and are not counted.
 //
 // Thread safety: all methods may be called concurrently.
-#ifndef CAIRN_ENV_FAULT_ENV_H_
-#define CAIRN_ENV_FAULT_ENV_H_
+#ifndef CAIRN_TESTSUPPORT_FAULT_ENV_H_
+#define CAIRN_TESTSUPPORT_FAULT_ENV_H_
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
-#include <functional>
 #include <string>
 #include <thread>
 
@@ -43,9 +43,14 @@ enum FaultKind : uint32_t {
   kFaultRename = 1u << 5,   // RenameFile, LinkFile
   kFaultUnlink = 1u << 6,   // RemoveFile, RemoveDir
   kFaultCreateDir = 1u << 7,
-  kFaultClose = 1u << 8,    // WritableFile::Close
+  kFaultClose = 1u << 8,  // WritableFile::Close
   kAllFaultKinds = (1u << 9) - 1,
 };
+
+// The one name of each kind, used in injected errors' messages and in test traces: "open",
+// "read", "write", "sync", "dir sync", "rename", "unlink", "mkdir", "close"; "unknown" for
+// anything else (a mask of several kinds).
+const char* FaultKindName(FaultKind kind);
 
 enum class FaultFlavour { kEIO, kENOSPC };
 
@@ -124,4 +129,4 @@ class FaultEnv final : public Env {
 
 }  // namespace cairn
 
-#endif  // CAIRN_ENV_FAULT_ENV_H_
+#endif  // CAIRN_TESTSUPPORT_FAULT_ENV_H_

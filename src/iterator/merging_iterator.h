@@ -1,7 +1,7 @@
 // A merge of several InternalIterators into one ordered stream (newest source first when two
 // sources hold the same internal key, which does not happen: sequence numbers are unique).
-#ifndef CAIRN_DB_MERGING_ITERATOR_H_
-#define CAIRN_DB_MERGING_ITERATOR_H_
+#ifndef CAIRN_ITERATOR_MERGING_ITERATOR_H_
+#define CAIRN_ITERATOR_MERGING_ITERATOR_H_
 
 #include <memory>
 #include <vector>
@@ -16,4 +16,4 @@ std::unique_ptr<InternalIterator> NewMergingIterator(
 
 }  // namespace cairn
 
-#endif  // CAIRN_DB_MERGING_ITERATOR_H_
+#endif  // CAIRN_ITERATOR_MERGING_ITERATOR_H_

@@ -32,8 +32,8 @@
 //
 // Thread safety: all methods may be called concurrently (one mutex guards the generator and
 // the counters; the base Env call itself runs outside it).
-#ifndef CAIRN_ENV_KILL_POINT_ENV_H_
-#define CAIRN_ENV_KILL_POINT_ENV_H_
+#ifndef CAIRN_TESTSUPPORT_KILL_POINT_ENV_H_
+#define CAIRN_TESTSUPPORT_KILL_POINT_ENV_H_
 
 #include <cstdint>
 #include <map>
@@ -102,4 +102,4 @@ class KillPointEnv final : public Env {
 
 }  // namespace cairn
 
-#endif  // CAIRN_ENV_KILL_POINT_ENV_H_
+#endif  // CAIRN_TESTSUPPORT_KILL_POINT_ENV_H_

@@ -3,7 +3,7 @@
 // kills, and that with odds 1 it kills its process with SIGKILL at the very first point after
 // logging that point's name. Kills happen in a fork()ed child (over a MemEnv, so nothing
 // touches the disk but the log file); the parent checks how the child ended and what it logged.
-#include "env/kill_point_env.h"
+#include "testsupport/kill_point_env.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "env/mem_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 
 namespace cairn {

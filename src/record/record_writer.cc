@@ -1,12 +1,27 @@
-#include "wal/wal_writer.h"
+#include "record/record_writer.h"
 
-#include "wal/wal_codec.h"
+#include "record/record_codec.h"
 
-namespace cairn::wal {
+namespace cairn::record {
 
-Result<std::unique_ptr<WalWriter>> WalWriter::Create(Env* env, const std::string& dir,
-                                                     const std::string& path,
-                                                     const FileHeader& header) {
+namespace {
+
+// The header has no default magic: each kind of file names its own, and a header written
+// without one would not be a valid file of any kind.
+Status CheckMagic(const FileHeader& header) {
+  if (header.magic.size() != kMagicSize) {
+    return Status::InvalidArgument("record file header without a " + std::to_string(kMagicSize) +
+                                   "-byte magic");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RecordWriter>> RecordWriter::Create(Env* env, const std::string& dir,
+                                                           const std::string& path,
+                                                           const FileHeader& header) {
+  CAIRN_RETURN_IF_ERROR(CheckMagic(header));
   auto file = env->NewWritableFile(path);
   if (!file.ok()) {
     return file.status();
@@ -19,16 +34,17 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Create(Env* env, const std::string
   // header in a file that holds more than a header as corruption, not a torn write.
   CAIRN_RETURN_IF_ERROR(handle->Sync());
   CAIRN_RETURN_IF_ERROR(env->SyncDir(dir));
-  return std::unique_ptr<WalWriter>(
-      new WalWriter(std::move(handle), path, header.file_number,
-                    RecordChecksumSeed(header.db_id, header.file_number), bytes.size(),
-                    /*previous_life_bytes=*/0));
+  return std::unique_ptr<RecordWriter>(
+      new RecordWriter(std::move(handle), path, header.file_number,
+                       RecordChecksumSeed(header.db_id, header.file_number), bytes.size(),
+                       /*previous_life_bytes=*/0));
 }
 
-Result<std::unique_ptr<WalWriter>> WalWriter::Reuse(Env* env, const std::string& dir,
-                                                    const std::string& pooled_path,
-                                                    const std::string& path,
-                                                    const FileHeader& header) {
+Result<std::unique_ptr<RecordWriter>> RecordWriter::Reuse(Env* env, const std::string& dir,
+                                                          const std::string& pooled_path,
+                                                          const std::string& path,
+                                                          const FileHeader& header) {
+  CAIRN_RETURN_IF_ERROR(CheckMagic(header));
   auto old_size = env->GetFileSize(pooled_path);
   if (!old_size.ok()) {
     return old_size.status();
@@ -46,13 +62,14 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Reuse(Env* env, const std::string&
   CAIRN_RETURN_IF_ERROR(handle->Sync());
   CAIRN_RETURN_IF_ERROR(env->RenameFile(pooled_path, path));
   CAIRN_RETURN_IF_ERROR(env->SyncDir(dir));
-  return std::unique_ptr<WalWriter>(new WalWriter(
+  return std::unique_ptr<RecordWriter>(new RecordWriter(
       std::move(handle), path, header.file_number,
       RecordChecksumSeed(header.db_id, header.file_number), bytes.size(), old_size.value()));
 }
 
-WalWriter::WalWriter(std::unique_ptr<WritableFile> file, std::string path, uint64_t file_number,
-                     uint32_t checksum_seed, uint64_t offset, uint64_t previous_life_bytes)
+RecordWriter::RecordWriter(std::unique_ptr<WritableFile> file, std::string path,
+                           uint64_t file_number, uint32_t checksum_seed, uint64_t offset,
+                           uint64_t previous_life_bytes)
     : file_(std::move(file)),
       path_(std::move(path)),
       file_number_(file_number),
@@ -61,7 +78,7 @@ WalWriter::WalWriter(std::unique_ptr<WritableFile> file, std::string path, uint6
       written_offset_(offset),
       synced_offset_(offset) {}
 
-Status WalWriter::Poison(const Status& s) {
+Status RecordWriter::Poison(const Status& s) {
   MutexLock lock(&error_mu_);
   if (error_.ok()) {
     error_ = s;
@@ -70,28 +87,28 @@ Status WalWriter::Poison(const Status& s) {
   return error_;
 }
 
-void WalWriter::AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_count,
-                             uint64_t commit_micros, std::string_view payload,
-                             std::string* buffer) const {
+void RecordWriter::AppendRecord(RecordType type, uint64_t first_seq, uint32_t seq_count,
+                                uint64_t commit_micros, std::string_view payload,
+                                std::string* buffer) const {
   RecordLocation where{checksum_seed_, written_offset() + buffer->size()};
   // A concurrent background Sync may raise synced_offset_ at any moment; whichever value is
   // read was durable, which is all the stamp claims.
   EncodeRecord(type, first_seq, seq_count, synced_offset(), commit_micros, payload, where, buffer);
 }
 
-Status WalWriter::Write(std::string_view bytes) {
+Status RecordWriter::Write(std::string_view bytes) {
   if (poisoned()) {
     return error();
   }
   Status s = file_->Append(bytes);
   if (!s.ok()) {
-    return Poison(s.WithContext("WAL write to " + path_));
+    return Poison(s.WithContext("write to " + path_));
   }
   written_offset_.fetch_add(bytes.size(), std::memory_order_acq_rel);
   return Status::OK();
 }
 
-Status WalWriter::Sync() {
+Status RecordWriter::Sync() {
   MutexLock lock(&sync_mu_);
   if (poisoned()) {
     return error();
@@ -102,19 +119,19 @@ Status WalWriter::Sync() {
     return Status::OK();
   }
   if (file_ == nullptr) {
-    return Poison(Status::IOError("WAL sync of " + path_ + ": file is closed"));
+    return Poison(Status::IOError("sync of " + path_ + ": file is closed"));
   }
   Status s = file_->Sync();
   if (!s.ok()) {
     // Never retried: after a failed fdatasync the kernel may have marked the pages clean, so
     // a later success would prove nothing.
-    return Poison(s.WithContext("WAL sync of " + path_));
+    return Poison(s.WithContext("sync of " + path_));
   }
   synced_offset_.store(target, std::memory_order_release);
   return Status::OK();
 }
 
-Status WalWriter::Finish(Env* env) {
+Status RecordWriter::Finish(Env* env) {
   {
     MutexLock lock(&sync_mu_);
     if (poisoned()) {
@@ -125,7 +142,7 @@ Status WalWriter::Finish(Env* env) {
       // Cutting syncs the whole file too (Env::TruncateFile), so it replaces the Sync.
       Status s = env->TruncateFile(path_, end);
       if (!s.ok()) {
-        return Poison(s.WithContext("cutting the previous life of recycled WAL " + path_));
+        return Poison(s.WithContext("cutting the previous life of recycled file " + path_));
       }
       previous_life_bytes_ = 0;
       synced_offset_.store(end, std::memory_order_release);
@@ -135,7 +152,7 @@ Status WalWriter::Finish(Env* env) {
   return Sync();
 }
 
-Status WalWriter::Close() {
+Status RecordWriter::Close() {
   MutexLock lock(&sync_mu_);
   if (file_ == nullptr) {
     return Status::OK();
@@ -145,4 +162,4 @@ Status WalWriter::Close() {
   return s;
 }
 
-}  // namespace cairn::wal
+}  // namespace cairn::record
