@@ -32,8 +32,8 @@
 #include "cairn/iterator.h"
 #include "cli_parse.h"
 #include "fuzz_util.h"
-#include "util/options_text.h"
 #include "testsupport/mem_env.h"
+#include "util/options_text.h"
 
 namespace cairn::fuzz {
 namespace {

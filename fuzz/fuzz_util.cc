@@ -63,7 +63,8 @@ void FixRecordChecksums(std::string* file) {
     if (payload_length > file->size() - offset - record::kRecordHeaderSize) {
       return;
     }
-    // The checksum as record/record_codec.cc computes it: seed, offset, header bytes [4, 40), payload.
+    // The checksum as record/record_codec.cc computes it: seed, offset, header bytes [4, 40),
+    // payload.
     char offset_bytes[8];
     EncodeFixed64(offset_bytes, offset);
     uint32_t crc = crc32c::Extend(seed, offset_bytes, sizeof(offset_bytes));

@@ -52,9 +52,10 @@ struct FlaggedInput {
 };
 FlaggedInput SplitFlags(const uint8_t* data, size_t size);
 
-// Record framing (record/record_format.h: WAL and manifest files): rewrites the 56-byte header's CRC, then walks the
-// records from offset 56 and rewrites each record's CRC, seeded from the header's db_id and
-// file number and the record's offset, for as long as a record's length fits in the file.
+// Record framing (record/record_format.h: WAL and manifest files): rewrites the 56-byte header's
+// CRC, then walks the records from offset 56 and rewrites each record's CRC, seeded from the
+// header's db_id and file number and the record's offset, for as long as a record's length fits in
+// the file.
 void FixRecordChecksums(std::string* file);
 
 // Record framing: makes a file belong to another database and file number. Writes `number`

@@ -120,8 +120,8 @@ void CheckRecord(const record::Record& record, uint64_t expected_offset, uint64_
   FUZZ_CHECK(record.synced_offset <= record.offset, "record claims a synced offset past it");
   std::string encoded;
   record::EncodeRecord(record.type, record.first_seq, record.seq_count, record.synced_offset,
-                    record.commit_micros, record.payload, record::RecordLocation{seed, record.offset},
-                    &encoded);
+                       record.commit_micros, record.payload,
+                       record::RecordLocation{seed, record.offset}, &encoded);
   FUZZ_CHECK(encoded == file.substr(record.offset, encoded.size()),
              "a record read back does not re-encode to its bytes");
   if (record.type == record::RecordType::kBatch) {

@@ -35,8 +35,6 @@ inline constexpr int kBatchKeysPerThread = 4;
 // A sweep that has not ended by then is stuck (the workload never finishes): fail it.
 inline constexpr uint64_t kMaxCrashPoints = 20000;
 
-
-
 using State = std::map<std::string, std::string>;
 
 // kFlush, kCompactRange and kSyncWal change no key; an acknowledged one counts as a sync:

@@ -50,13 +50,10 @@ using test::Value;
 
 constexpr char kDir[] = "/db";
 
-
 // The sweep visits every `stride`-th byte: every byte at scale 1.
 size_t Stride(size_t at_scale_one) {
   return std::max<size_t>(1, static_cast<size_t>(static_cast<double>(at_scale_one) / TestScale()));
 }
-
-
 
 // --- The segment layout, read from the bytes as docs/format-segment.md defines them ---------
 

@@ -53,8 +53,6 @@ constexpr char kLogPath[] = "/db/LOG";
 constexpr char kOldLogPath[] = "/db/LOG.old";
 constexpr uint64_t kMaxSweepRuns = 100000;
 
-
-
 using State = std::map<std::string, std::string>;
 
 bool IsInfoLogPath(const std::string& path) {
@@ -324,8 +322,8 @@ void RunWithFailureAt(const std::vector<Step>& steps, uint64_t index, FaultFlavo
   stats->runs++;
   ASSERT_TRUE(injected.has_value()) << "operation " << index << " was injected but not seen";
   const TracedOp* op = &injected->op;
-  SCOPED_TRACE("injected into " + op->step + (injected->background ? " (background)" : "") +
-               ": " + FaultKindName(op->kind) + " of " + op->path);
+  SCOPED_TRACE("injected into " + op->step + (injected->background ? " (background)" : "") + ": " +
+               FaultKindName(op->kind) + " of " + op->path);
   if (!failed_step.empty()) {
     // The error reached the caller of the step that issued the failing operation (a
     // background job's error reaches a later step, e.g. a write stopped by a failed flush).
@@ -345,11 +343,10 @@ void RunWithFailureAt(const std::vector<Step>& steps, uint64_t index, FaultFlavo
     const bool closing = op->step.rfind("close#", 0) == 0;
     // Also the deletion of an obsolete file: it only costs space until the next collection;
     // and anything on the zeros of a new WAL (a growing WAL is made instead).
-    EXPECT_TRUE((IsWalPath(op->path) && (op->kind == kFaultClose ||
-                                         (closing && op->kind == kFaultSync))) ||
-                IsWalZerosPath(op->path) ||
-                (IsManifestPath(op->path) && op->kind == kFaultClose) ||
-                op->kind == kFaultUnlink)
+    EXPECT_TRUE(
+        (IsWalPath(op->path) && (op->kind == kFaultClose || (closing && op->kind == kFaultSync))) ||
+        IsWalZerosPath(op->path) || (IsManifestPath(op->path) && op->kind == kFaultClose) ||
+        op->kind == kFaultUnlink)
         << "an injected error reached no caller";
     EXPECT_NE(logs_after_injection.find("#" + std::to_string(index) + " "), std::string::npos)
         << "a silent error is not in the LOG:\n"

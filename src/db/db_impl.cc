@@ -6,10 +6,10 @@
 #include <cstdio>
 
 #include "db/db_iterator.h"
-#include "iterator/merging_iterator.h"
 #include "env/env_util.h"
-#include "util/options_text.h"
+#include "iterator/merging_iterator.h"
 #include "util/filename.h"
+#include "util/options_text.h"
 
 namespace cairn {
 

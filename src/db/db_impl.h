@@ -37,9 +37,9 @@
 #include "jobs/jobs.h"
 #include "manifest/version_set.h"
 #include "memtable/memtable.h"
+#include "record/record_format.h"
 #include "segment/block_cache.h"
 #include "util/mutex.h"
-#include "record/record_format.h"
 #include "wal/wal_manager.h"
 #include "wal/wal_recovery.h"
 

@@ -127,7 +127,8 @@ TEST_F(DBLsmTest, FlushDeletesWalFilesBelowTheLogNumberOnly) {
   ASSERT_TRUE(WaitUntil([&] {
     std::set<uint64_t> wals = FileNumbers(FileType::kWal);
     return wals.size() <= 2 && *wals.begin() >= newest_before;
-  })) << "WAL files left: " << FileNumbers(FileType::kWal).size();
+  })) << "WAL files left: "
+      << FileNumbers(FileType::kWal).size();
   ASSERT_NO_FATAL_FAILURE(CheckDb(model, KeyRange(0, 400)));
   ASSERT_OK(Open());
   EXPECT_NE(Property("cairn.recovery").find("replayed 0 records"), std::string::npos);

@@ -39,11 +39,7 @@ namespace cairn::test {
 
 inline constexpr char kDir[] = "/db";
 
-
-
 using State = std::map<std::string, std::string>;
-
-
 
 // One segment as the manifest describes it.
 struct ManifestSegment {

@@ -52,7 +52,6 @@ using test::TestScale;
 constexpr char kDir[] = "/db";
 constexpr size_t kMaxLiveSnapshots = 5;
 
-
 using State = std::map<std::string, std::string>;
 
 // Printable form of a key or value: escapes non-printable bytes, cuts long values.

@@ -549,8 +549,7 @@ TEST(DBWalRecycleTest, ACrashWhileZeroFillingANewWalLeavesATemporaryTheNextOpenR
   }
   ASSERT_OK(DB::Open(options, kDir, &db));
   EXPECT_FALSE(env.FileExists(leftover).value());
-  EXPECT_EQ(CountInLog(&env, "removed leftover temporary file " + WalFileName(999999) + ".tmp"),
-            1);
+  EXPECT_EQ(CountInLog(&env, "removed leftover temporary file " + WalFileName(999999) + ".tmp"), 1);
   std::string value;
   ASSERT_OK(db->Get(ReadOptions(), "kept", &value));
   EXPECT_EQ(value, "1");

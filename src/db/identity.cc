@@ -29,8 +29,8 @@ std::string EncodeIdentity(const record::DbId& id) {
 
 Status DecodeIdentity(std::string_view bytes, record::DbId* id) {
   if (bytes.size() != kIdentityFileSize) {
-    return Status::Corruption("IDENTITY has " + std::to_string(bytes.size()) +
-                              " bytes, expected " + std::to_string(kIdentityFileSize));
+    return Status::Corruption("IDENTITY has " + std::to_string(bytes.size()) + " bytes, expected " +
+                              std::to_string(kIdentityFileSize));
   }
   if (bytes.substr(0, 8) != kIdentityMagic) {
     return Status::Corruption("IDENTITY: bad magic");

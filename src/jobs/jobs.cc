@@ -27,7 +27,8 @@ Status CheckInputEntry(std::string_view key, std::string_view previous, bool has
                        const InputBounds& bounds) {
   const std::string& inputs = bounds.names;
   if (key.size() < kTrailerSize) {
-    return Status::Corruption("compaction input " + inputs + ": an entry's key is shorter "
+    return Status::Corruption("compaction input " + inputs +
+                              ": an entry's key is shorter "
                               "than its trailer");
   }
   const ValueKind kind = ExtractKind(key);

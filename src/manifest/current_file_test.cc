@@ -10,8 +10,8 @@
 
 #include <cstdio>
 
-#include "testsupport/mem_env.h"
 #include "manifest/manifest_format.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/crc32c.h"
 

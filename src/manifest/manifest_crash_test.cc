@@ -22,12 +22,12 @@
 #include <vector>
 
 #include "env/env_util.h"
-#include "testsupport/fault_env.h"
-#include "testsupport/mem_env.h"
 #include "manifest/current_file.h"
 #include "manifest/manifest_reader.h"
 #include "manifest/manifest_testutil.h"
 #include "manifest/manifest_writer.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
 

@@ -2,8 +2,8 @@
 // written to disk: never renumber or change one; add a new format version instead.
 //
 // A manifest file NNNNNN.manifest is a record file (record/record_format.h, framing spec in
-// docs/format-wal.md): the same 56-byte header with the magic "CAIRNMAN", then records of type kManifestEdit whose payload
-// is one encoded VersionEdit:
+// docs/format-wal.md): the same 56-byte header with the magic "CAIRNMAN", then records of type
+// kManifestEdit whose payload is one encoded VersionEdit:
 //
 //   edit  := field*
 //   field := tag:varint32 length:varint32 body[length]

@@ -1,7 +1,7 @@
 // ReadManifest: reads, validates and replays one manifest file.
 //
-// The manifest is a record file like the WAL, so it is read with record::RecordReader and judged by the
-// same synced-offset rule (docs/format-manifest.md):
+// The manifest is a record file like the WAL, so it is read with record::RecordReader and judged by
+// the same synced-offset rule (docs/format-manifest.md):
 //   - damage after the last synced offset (no intact record after it claims it was synced)
 //     is a torn tail, a crash during an Append whose edit was never acknowledged: in
 //     kRecover mode it is cut off with Env::TruncateFile (which fsyncs), in kVerifyOnly
@@ -48,7 +48,7 @@ enum class ManifestReadMode {
 struct ManifestReadReport {
   uint64_t file_number = 0;
   uint64_t prev_manifest_number = 0;  // from the header
-  record::DbId db_id{};                  // from the header
+  record::DbId db_id{};               // from the header
   uint64_t file_size_bytes = 0;       // before any truncation
   uint64_t edit_count = 0;            // edits delivered, the snapshot included
   uint64_t valid_end_offset = 0;      // end of the last intact edit

@@ -13,11 +13,11 @@
 
 #include <vector>
 
-#include "testsupport/mem_env.h"
 #include "manifest/manifest_format.h"
 #include "manifest/manifest_testutil.h"
 #include "manifest/manifest_writer.h"
 #include "record/record_codec.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
@@ -125,10 +125,10 @@ class ManifestReaderTest : public ::testing::Test {
     std::string bytes;
     record::EncodeFileHeader(header, &bytes);
     for (const RawRecord& r : records) {
-      record::EncodeRecord(r.type, r.index, 1, bytes.size(), 0, r.payload,
-                        record::RecordLocation{record::RecordChecksumSeed(header.db_id, number),
-                                            bytes.size()},
-                        &bytes);
+      record::EncodeRecord(
+          r.type, r.index, 1, bytes.size(), 0, r.payload,
+          record::RecordLocation{record::RecordChecksumSeed(header.db_id, number), bytes.size()},
+          &bytes);
     }
     ASSERT_OK(env_.SetFileContentsDurably(path, bytes));
   }

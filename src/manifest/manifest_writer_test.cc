@@ -10,11 +10,11 @@
 
 #include <vector>
 
-#include "testsupport/fault_env.h"
-#include "testsupport/mem_env.h"
 #include "manifest/current_file.h"
 #include "manifest/manifest_reader.h"
 #include "manifest/manifest_testutil.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
 

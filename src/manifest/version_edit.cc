@@ -1,7 +1,6 @@
 #include "manifest/version_edit.h"
 
 #include <algorithm>
-
 #include <cassert>
 #include <cstdio>
 #include <cstring>

@@ -28,9 +28,9 @@
 
 #include "cairn/env.h"
 #include "cairn/status.h"
+#include "record/record_format.h"
 #include "util/mutex.h"
 #include "util/thread_annotations.h"
-#include "record/record_format.h"
 
 namespace cairn::record {
 

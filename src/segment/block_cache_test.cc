@@ -1,24 +1,24 @@
 // Proves the block cache keeps within its byte budget by CLOCK eviction (a block used since
 // the hand last passed survives, an unused one goes), finds every block through its
-// open-addressing index across growth and deletions (against a model), counts hits and misses, keeps an evicted block valid for whoever still holds it,
-// replaces a block cached twice, refuses blocks larger than a shard, drops a file's blocks
-// on EraseFile, and survives many threads inserting and looking up at once. And that many
-// threads reading one segment concurrently (Get and iterators, through a small shared
-// cache) all see exactly the right data.
+// open-addressing index across growth and deletions (against a model), counts hits and misses,
+// keeps an evicted block valid for whoever still holds it, replaces a block cached twice, refuses
+// blocks larger than a shard, drops a file's blocks on EraseFile, and survives many threads
+// inserting and looking up at once. And that many threads reading one segment concurrently (Get and
+// iterators, through a small shared cache) all see exactly the right data.
 #include "segment/block_cache.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <map>
 #include <cstring>
+#include <map>
 #include <random>
 #include <thread>
 
-#include "testsupport/mem_env.h"
 #include "segment/block_builder.h"
 #include "segment/segment.h"
 #include "segment/segment_testutil.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 
 namespace cairn::segment {

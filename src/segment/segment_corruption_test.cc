@@ -10,11 +10,11 @@
 
 #include <random>
 
-#include "testsupport/mem_env.h"
 #include "segment/block_builder.h"
 #include "segment/block_reader.h"
 #include "segment/segment.h"
 #include "segment/segment_testutil.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/coding.h"
 

@@ -8,9 +8,9 @@
 
 #include <random>
 
-#include "testsupport/mem_env.h"
 #include "segment/segment.h"
 #include "segment/segment_testutil.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 
 namespace cairn::segment {

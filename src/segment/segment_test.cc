@@ -10,10 +10,10 @@
 
 #include <random>
 
-#include "testsupport/fault_env.h"
-#include "testsupport/mem_env.h"
 #include "segment/segment_builder.h"
 #include "segment/segment_testutil.h"
+#include "testsupport/fault_env.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
 

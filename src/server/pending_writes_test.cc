@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "server/limits.h"
 #include "testsupport/fault_env.h"
 #include "testsupport/mem_env.h"
-#include "server/limits.h"
 #include "testutil.h"
 #include "util/constants.h"
 
@@ -42,10 +42,10 @@ TEST(PendingWrites, ReadsSeePendingPutsAndDeletesThenCommitApplies) {
 }
 
 TEST(PendingWrites, OversizedPutsAreRefusedBeforeTheyArePending) {
-  EXPECT_TRUE(PendingWrites::CheckPut(std::string(kMaxKeySizeBytes + 1, 'k'), "v")
-                  .IsInvalidArgument());
-  EXPECT_TRUE(PendingWrites::CheckPut("k", std::string(kMaxValueSizeBytes + 1, 'v'))
-                  .IsInvalidArgument());
+  EXPECT_TRUE(
+      PendingWrites::CheckPut(std::string(kMaxKeySizeBytes + 1, 'k'), "v").IsInvalidArgument());
+  EXPECT_TRUE(
+      PendingWrites::CheckPut("k", std::string(kMaxValueSizeBytes + 1, 'v')).IsInvalidArgument());
   EXPECT_TRUE(PendingWrites::CheckPut("k", "v").ok());
 }
 

@@ -26,9 +26,9 @@
 #include <thread>
 
 #include "cairn/db.h"
+#include "server/server.h"
 #include "testsupport/fault_env.h"
 #include "testsupport/mem_env.h"
-#include "server/server.h"
 #include "testutil.h"
 
 namespace cairn::server {

@@ -74,7 +74,8 @@ bool ParseFileName(std::string_view name, FileType* type, uint64_t* number) {
       *type = FileType::kTemp;
       return true;
     }
-    // A zero-filled file being prepared as the WAL of that number (WalManager::CreateFromBlankFile).
+    // A zero-filled file being prepared as the WAL of that number
+    // (WalManager::CreateFromBlankFile).
     if (EndsWith(base, ".wal") && ParseNumber(base.substr(0, base.size() - 4), number)) {
       *type = FileType::kTemp;
       return true;

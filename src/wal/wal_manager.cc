@@ -141,7 +141,7 @@ void WalManager::Install(std::unique_ptr<record::RecordWriter> next) {
 }
 
 Result<std::unique_ptr<record::RecordWriter>> WalManager::CreateAndRecord(uint64_t prev_number,
-                                                               bool for_durable_writes) {
+                                                                          bool for_durable_writes) {
   const uint64_t number = hooks_.new_file_number();
   record::FileHeader header;
   header.magic = kWalMagic;
@@ -160,7 +160,8 @@ Result<std::unique_ptr<record::RecordWriter>> WalManager::CreateAndRecord(uint64
   }
   std::unique_ptr<record::RecordWriter> writer;
   if (pooled != 0) {
-    auto reused = record::RecordWriter::Reuse(env_, dir_, JoinPath(dir_, WalFileName(pooled)), path, header);
+    auto reused =
+        record::RecordWriter::Reuse(env_, dir_, JoinPath(dir_, WalFileName(pooled)), path, header);
     {
       MutexLock lock(&mu_);
       reusing_ = 0;
@@ -199,12 +200,12 @@ Result<std::unique_ptr<record::RecordWriter>> WalManager::CreateAndRecord(uint64
   return writer;
 }
 
-Result<std::unique_ptr<record::RecordWriter>> WalManager::CreateFromBlankFile(uint64_t number,
-                                                                   const std::string& path,
-                                                                   const record::FileHeader& header) {
+Result<std::unique_ptr<record::RecordWriter>> WalManager::CreateFromBlankFile(
+    uint64_t number, const std::string& path, const record::FileHeader& header) {
   const uint64_t blank_bytes = std::min<uint64_t>(
       {options_.preallocate_bytes, options_.wal_cap_bytes, options_.memtable_size_bytes});
-  if (blank_bytes <= record::kFileHeaderSize || blank_unsupported_.load(std::memory_order_relaxed)) {
+  if (blank_bytes <= record::kFileHeaderSize ||
+      blank_unsupported_.load(std::memory_order_relaxed)) {
     return Status::NotSupported("WAL preallocation is off or the Env cannot reuse files");
   }
   // Zeros first, synced: the file's size and extents are then durable, so a durable write

@@ -36,9 +36,9 @@
 #include "cairn/env.h"
 #include "cairn/status.h"
 #include "jobs/background_worker.h"
+#include "record/record_writer.h"
 #include "util/mutex.h"
 #include "wal/wal_format.h"
-#include "record/record_writer.h"
 
 namespace cairn::wal {
 
@@ -124,12 +124,13 @@ class WalManager {
  private:
   // Creates WAL `number` following `prev_number` (recycled, zero-filled if
   // `for_durable_writes`, or growing) and records it.
-  Result<std::unique_ptr<record::RecordWriter>> CreateAndRecord(uint64_t prev_number, bool for_durable_writes)
+  Result<std::unique_ptr<record::RecordWriter>> CreateAndRecord(uint64_t prev_number,
+                                                                bool for_durable_writes)
       REQUIRES(prep_mu_);
   // A zero-filled temporary file, synced, then recycled as `path`. NotSupported when
   // preallocation is off, failed for lack of space, or the Env cannot overwrite files.
-  Result<std::unique_ptr<record::RecordWriter>> CreateFromBlankFile(uint64_t number, const std::string& path,
-                                                         const record::FileHeader& header)
+  Result<std::unique_ptr<record::RecordWriter>> CreateFromBlankFile(
+      uint64_t number, const std::string& path, const record::FileHeader& header)
       REQUIRES(prep_mu_);
   // Makes `next` active; the old active WAL must be finished.
   void Install(std::unique_ptr<record::RecordWriter> next) REQUIRES(prep_mu_) EXCLUDES(mu_);
@@ -146,7 +147,8 @@ class WalManager {
   const WalManagerHooks hooks_;
 
   Mutex prep_mu_ ACQUIRED_BEFORE(mu_);
-  std::unique_ptr<record::RecordWriter> prepared_ GUARDED_BY(prep_mu_);  // recorded, follows the active
+  std::unique_ptr<record::RecordWriter> prepared_
+      GUARDED_BY(prep_mu_);                  // recorded, follows the active
   Status chain_error_ GUARDED_BY(prep_mu_);  // a failed preparation or switch; permanent
   bool closed_ GUARDED_BY(prep_mu_) = false;
 
@@ -155,7 +157,8 @@ class WalManager {
   std::shared_ptr<record::RecordWriter> active_;
 
   mutable Mutex mu_;
-  std::shared_ptr<record::RecordWriter> active_for_sync_ GUARDED_BY(mu_);  // what a background sync syncs
+  std::shared_ptr<record::RecordWriter> active_for_sync_
+      GUARDED_BY(mu_);  // what a background sync syncs
   bool prepare_requested_ GUARDED_BY(mu_) = false;
   // Obsolete WAL numbers kept on disk for reuse, and the one being reused right now (0 if
   // none); the collector deletes neither.

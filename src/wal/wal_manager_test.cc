@@ -12,11 +12,11 @@
 #include <thread>
 #include <vector>
 
+#include "record/record_reader.h"
 #include "testsupport/fault_env.h"
 #include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
-#include "record/record_reader.h"
 
 namespace cairn::wal {
 namespace {
@@ -76,7 +76,8 @@ class WalManagerTest : public ::testing::Test {
   void Append(size_t bytes, bool sync) {
     record::RecordWriter* wal = manager_->active();
     std::string buffer;
-    wal->AppendRecord(record::RecordType::kBatch, ++sequence_, 1, 0, std::string(bytes, 'x'), &buffer);
+    wal->AppendRecord(record::RecordType::kBatch, ++sequence_, 1, 0, std::string(bytes, 'x'),
+                      &buffer);
     ASSERT_OK(wal->Write(buffer));
     if (sync) ASSERT_OK(wal->Sync());
   }

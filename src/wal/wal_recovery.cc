@@ -84,15 +84,15 @@ class WalRecovery {
   uint64_t lost_after_max_seq_ = 0;  // highest sequence number seen past the damage
 };
 
-Status WalRecovery::CheckHeader(size_t i, const record::FileHeader& header, std::string* problem) const {
+Status WalRecovery::CheckHeader(size_t i, const record::FileHeader& header,
+                                std::string* problem) const {
   if (header.file_number != wals_[i].number) {
     *problem = "header names WAL " + std::to_string(header.file_number) +
                " (a misplaced or recycled file)";
   } else if (header.db_id != options_.db_id) {
     *problem = "header belongs to another database (database id mismatch)";
   } else if (i == 0 && header.prev_file_number >= options_.first_prev_bound) {
-    *problem = "its predecessor, WAL " + std::to_string(header.prev_file_number) +
-               ", is missing";
+    *problem = "its predecessor, WAL " + std::to_string(header.prev_file_number) + ", is missing";
   } else if (i > 0 && header.prev_file_number != wals_[i - 1].number) {
     *problem = "its predecessor is WAL " + std::to_string(header.prev_file_number) +
                " but the previous WAL present is " + std::to_string(wals_[i - 1].number) +
@@ -117,10 +117,9 @@ Status WalRecovery::ReplayWal(size_t i) {
         options_.recorded_wals.count(wals_[i].number) == 0) {
       // Created, never completed: records are written only after the header is durable.
       remove_newest_ = true;
-      result_->events.push_back("removed " + wals_[i].name + " (" +
-                                std::to_string(reader->file_size()) +
-                                " bytes): the process stopped while creating it (" +
-                                header_status.message() + ")");
+      result_->events.push_back(
+          "removed " + wals_[i].name + " (" + std::to_string(reader->file_size()) +
+          " bytes): the process stopped while creating it (" + header_status.message() + ")");
       return Status::OK();
     }
     std::string reason = header_status.message();
@@ -360,8 +359,7 @@ Status WalRecovery::Repair() {
     // (a torn tail, or a recycled file's previous life) and made durable: the previous
     // process may have written records it never synced, and this open shows them. Done
     // before the empty successor is removed, so a crash in between finds the same state.
-    CAIRN_RETURN_IF_ERROR(
-        env_->TruncateFile(Path(*last_with_records_), last_with_records_end_));
+    CAIRN_RETURN_IF_ERROR(env_->TruncateFile(Path(*last_with_records_), last_with_records_end_));
   }
   bool newest_survives = !remove_newest_ && valid_ends_.size() == wals_.size() &&
                          valid_ends_[newest] > record::kFileHeaderSize;

@@ -11,9 +11,9 @@
 //     whose header was lost may have held records, so it does not hold "no record".
 //   - A newest WAL no longer than a header whose header is bad, and which the manifest does
 //     not record, died while being created: it holds no record and is removed. (A recorded
-//     WAL's header was durable before it was recorded: a bad one is damage.) A newest WAL whose header is good but which holds no
-//     valid record is reported (empty_newest_wal) for the caller to remove once its manifest
-//     no longer lists it; the next WAL names its predecessor instead.
+//     WAL's header was durable before it was recorded: a bad one is damage.) A newest WAL whose
+//     header is good but which holds no valid record is reported (empty_newest_wal) for the caller
+//     to remove once its manifest no longer lists it; the next WAL names its predecessor instead.
 // Nothing on disk changes until every WAL has been read and judged; a Corruption outcome in
 // strict mode leaves the directory exactly as it was.
 #ifndef CAIRN_WAL_WAL_RECOVERY_H_
@@ -50,10 +50,10 @@ struct RecoveryOptions {
 };
 
 struct RecoveryResult {
-  uint64_t last_sequence = 0;       // highest sequence number replayed (0 if none)
+  uint64_t last_sequence = 0;  // highest sequence number replayed (0 if none)
   uint64_t records_replayed = 0;
-  uint64_t bytes_replayed = 0;      // record bytes (headers and payloads) replayed
-  uint64_t newest_wal_number = 0;   // newest WAL that survives recovery (0 if none)
+  uint64_t bytes_replayed = 0;     // record bytes (headers and payloads) replayed
+  uint64_t newest_wal_number = 0;  // newest WAL that survives recovery (0 if none)
   // A newest WAL with a valid header and no record, left in place for the caller to remove
   // (0 if none). It is not counted in newest_wal_number.
   uint64_t empty_newest_wal = 0;

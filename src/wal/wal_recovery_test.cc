@@ -8,10 +8,10 @@
 
 #include <gtest/gtest.h>
 
-#include "testsupport/mem_env.h"
 #include "record/record_codec.h"
 #include "record/record_reader.h"
 #include "record/record_writer.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/coding.h"
 #include "util/filename.h"
@@ -50,7 +50,8 @@ class WalRecoveryTest : public ::testing::Test {
       for (int i = 0; i < groups[g]; i++) {
         offsets.push_back(writer.value()->written_offset() + buffer.size());
         std::string payload = "payload-" + std::to_string(next_seq_);
-        writer.value()->AppendRecord(record::RecordType::kBatch, next_seq_++, 1, 1000, payload, &buffer);
+        writer.value()->AppendRecord(record::RecordType::kBatch, next_seq_++, 1, 1000, payload,
+                                     &buffer);
       }
       EXPECT_OK(writer.value()->Write(buffer));
       if (g + 1 < groups.size() || sync_last_group) {
@@ -282,8 +283,8 @@ TEST_F(WalRecoveryTest, SalvageKeepsThePrefixAndQuarantinesTheRest) {
   EXPECT_EQ(env_.ReadFileContents(Path(1) + ".corrupt").value(), original.value());
   EXPECT_TRUE(env_.FileExists(Path(2) + ".corrupt").value());
   EXPECT_FALSE(env_.FileExists(Path(2)).value());
-  EXPECT_NE(result_.lost.find("000001.wal offset " + std::to_string(offsets[2])),
-            std::string::npos) << result_.lost;
+  EXPECT_NE(result_.lost.find("000001.wal offset " + std::to_string(offsets[2])), std::string::npos)
+      << result_.lost;
   EXPECT_NE(result_.lost.find("sequence numbers 3..6"), std::string::npos) << result_.lost;
 }
 

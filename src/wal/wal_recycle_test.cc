@@ -13,9 +13,9 @@
 // file numbers, overwritten in place with WalWriter::Reuse.
 #include <gtest/gtest.h>
 
-#include "testsupport/mem_env.h"
 #include "record/record_reader.h"
 #include "record/record_writer.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/filename.h"
 #include "wal/wal_format.h"
@@ -46,7 +46,8 @@ class WalRecycleTest : public ::testing::Test {
   }
 
   // Appends one record per sequence number in `seqs` as one write; syncs if asked.
-  static void WriteRecords(record::RecordWriter* writer, const std::vector<uint64_t>& seqs, bool sync) {
+  static void WriteRecords(record::RecordWriter* writer, const std::vector<uint64_t>& seqs,
+                           bool sync) {
     std::string buffer;
     for (uint64_t seq : seqs) {
       writer->AppendRecord(record::RecordType::kBatch, seq, 1, 1000, "value-" + std::to_string(seq),
@@ -70,7 +71,8 @@ class WalRecycleTest : public ::testing::Test {
   }
 
   std::unique_ptr<record::RecordWriter> Reuse(uint64_t pooled, uint64_t number, uint64_t prev) {
-    auto writer = record::RecordWriter::Reuse(&env_, kDir, Path(pooled), Path(number), Header(number, prev));
+    auto writer =
+        record::RecordWriter::Reuse(&env_, kDir, Path(pooled), Path(number), Header(number, prev));
     EXPECT_OK(writer.status());
     return writer.ok() ? std::move(writer).value() : nullptr;
   }

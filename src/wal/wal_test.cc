@@ -6,10 +6,10 @@
 
 #include <random>
 
-#include "testsupport/mem_env.h"
 #include "record/record_codec.h"
 #include "record/record_reader.h"
 #include "record/record_writer.h"
+#include "testsupport/mem_env.h"
 #include "testutil.h"
 #include "util/coding.h"
 #include "util/constants.h"
@@ -41,7 +41,8 @@ class WalTest : public ::testing::Test {
     uint64_t seq = 1;
     std::string buffer;
     for (size_t i = 0; i < payloads.size(); i++) {
-      writer.value()->AppendRecord(record::RecordType::kBatch, seq, 1, 1000 + seq, payloads[i], &buffer);
+      writer.value()->AppendRecord(record::RecordType::kBatch, seq, 1, 1000 + seq, payloads[i],
+                                   &buffer);
       seq++;
       if ((i + 1) % per_sync == 0 || i + 1 == payloads.size()) {
         ASSERT_OK(writer.value()->Write(buffer));
@@ -210,8 +211,9 @@ TEST_F(WalTest, RandomInputNeverCrashes) {
     if (round % 2 == 0 && body.size() > record::kRecordHeaderSize) {
       std::string record;
       record::EncodeRecord(record::RecordType::kBatch, 1, 1, record::kFileHeaderSize, 7, "abc",
-                   record::RecordLocation{record::RecordChecksumSeed(Header().db_id, 1), record::kFileHeaderSize},
-                   &record);
+                           record::RecordLocation{record::RecordChecksumSeed(Header().db_id, 1),
+                                                  record::kFileHeaderSize},
+                           &record);
       body.replace(0, std::min(record.size(), body.size()), record.substr(0, body.size()));
       EncodeFixed32(body.data() + 4, static_cast<uint32_t>(rng() % 4000));
     }
@@ -234,13 +236,17 @@ TEST_F(WalTest, Bug6BatchRecordWithAnEmptyOrOutOfRangeSequenceIsDamage) {
     uint64_t first_seq;
     uint32_t seq_count;
   };
-  for (Case c : {Case{5ull << 56, 0}, Case{7, 0}, Case{0, 1}, Case{cairn::kMaxSequenceNumber + 1, 1}}) {
+  for (Case c :
+       {Case{5ull << 56, 0}, Case{7, 0}, Case{0, 1}, Case{cairn::kMaxSequenceNumber + 1, 1}}) {
     SCOPED_TRACE("first_seq " + std::to_string(c.first_seq) + " count " +
                  std::to_string(c.seq_count));
     std::string file;
     record::EncodeFileHeader(Header(), &file);
-    record::EncodeRecord(record::RecordType::kBatch, c.first_seq, c.seq_count, record::kFileHeaderSize, 7, "",
-                 record::RecordLocation{record::RecordChecksumSeed(Header().db_id, 1), record::kFileHeaderSize}, &file);
+    record::EncodeRecord(record::RecordType::kBatch, c.first_seq, c.seq_count,
+                         record::kFileHeaderSize, 7, "",
+                         record::RecordLocation{record::RecordChecksumSeed(Header().db_id, 1),
+                                                record::kFileHeaderSize},
+                         &file);
     ASSERT_OK(env_.SetFileContentsDurably(kPath, file));
     ReadAll all = Read();
     ASSERT_OK(all.header);

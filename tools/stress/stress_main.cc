@@ -20,10 +20,10 @@
 #include <random>
 #include <string>
 
-#include "testsupport/kill_point_env.h"
 #include "stress/expected_state.h"
 #include "stress/stress_run.h"
 #include "stress/stress_values.h"
+#include "testsupport/kill_point_env.h"
 
 namespace cairn::stress {
 namespace {
