@@ -88,6 +88,7 @@ uint64_t DBImpl::OldestSnapshotSequence() {
 // caller of RequestAndWait() (DB::Flush) finds every MemTable that was immutable before its
 // request flushed when the round ends. It stops at the first failure, which is retried.
 JobRound DBImpl::FlushRound(const JobControl& control) {
+  uint64_t newest_at_start = 0;  // MemTables switched after the round started wait for the next
   for (;;) {
     Immutable oldest;
     {
@@ -95,7 +96,15 @@ JobRound DBImpl::FlushRound(const JobControl& control) {
       if (view_->immutables.empty()) {
         return JobRound::Idle();
       }
+      if (newest_at_start == 0) {
+        newest_at_start = view_->immutables.front().id;
+      }
       oldest = view_->immutables.back();
+    }
+    if (oldest.id > newest_at_start) {
+      // Ends the round, so a DB::Flush waiting for it is not held up by a writer that keeps
+      // switching MemTables; the next round starts at once.
+      return JobRound::Again();
     }
     if (control.stopping()) {
       return JobRound::Idle();  // unflushed MemTables are still in their WAL files
