@@ -224,9 +224,9 @@ Status DBImpl::MakeRoomForWrite(bool force_switch) {
           return flush_error_.WithContext(
               "writes stopped: MemTable memory is full and flushing fails");
         }
-        // One wait of at most 100 ms, then the pressure is judged again.
-        uint64_t flushed = flushed_memtable_id_;
-        if (flushed_memtable_id_ == flushed && error_.ok() && !closing_) {
+        // One wait of at most 100 ms for a flush to end (or the database to fail or close:
+        // both signal too), then the pressure is judged again.
+        if (error_.ok() && !closing_) {
           flush_done_cv_.WaitForMicros(&mu_, 100 * 1000);
         }
       }
